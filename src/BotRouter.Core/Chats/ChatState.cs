@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+
+namespace BotRouter.Core.Chats;
+
+[JsonConverter(typeof(JsonStringEnumConverter<RoutingMode>))]
+public enum RoutingMode
+{
+    /// <summary>The bot answers the customer.</summary>
+    [JsonStringEnumMemberName("bot")] Bot,
+
+    /// <summary>A human agent in Customer Contact owns the chat; the bot stays quiet.</summary>
+    [JsonStringEnumMemberName("agent")] Agent,
+}
+
+/// <summary>Everything the app keeps about one chat: who answers, where the bot is, and what happened.</summary>
+public sealed record ChatState
+{
+    public const int HistoryLimit = 50;
+
+    public required string ChatId { get; init; }
+    public RoutingMode Mode { get; init; } = RoutingMode.Bot;
+
+    /// <summary>Incremented on every change of <see cref="Mode"/>, so a reply decided before a change is never sent after it.</summary>
+    public long Epoch { get; init; }
+    public string? FlowId { get; init; }
+    public string? StepId { get; init; }
+    public IReadOnlyDictionary<string, string> Context { get; init; } = Empty;
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = Empty;
+    public string? Channel { get; init; }
+    public string? CustomerNumber { get; init; }
+    public string? BusinessNumber { get; init; }
+    public DateTimeOffset UpdatedUtc { get; init; }
+    public IReadOnlyList<HistoryEntry> History { get; init; } = [];
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+
+    public static ChatState New(string chatId, DateTimeOffset now) => new() { ChatId = chatId, UpdatedUtc = now };
+
+    public ChatState WithMode(RoutingMode mode) => mode == Mode ? this : this with { Mode = mode, Epoch = Epoch + 1 };
+
+    public ChatState Record(DateTimeOffset time, string actor, string action, string outcome)
+    {
+        var entry = new HistoryEntry(time, actor, action, outcome);
+        var history = History.Count < HistoryLimit
+            ? [.. History, entry]
+            : History.Skip(History.Count - HistoryLimit + 1).Append(entry).ToList();
+        return this with { History = history, UpdatedUtc = time };
+    }
+}
+
+/// <summary>One routing event. Never holds phone numbers or secrets.</summary>
+public sealed record HistoryEntry(DateTimeOffset TimeUtc, string Actor, string Action, string Outcome);
+
+public static class Actors
+{
+    public const string Customer = "customer";
+    public const string Bot = "bot";
+    public const string Operator = "operator";
+    public const string Router = "router";
+}

@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+using BotRouter.Core.Chats;
+using BotRouter.Core.Flows;
+
+namespace BotRouter.Core.Contracts;
+
+/// <summary>Source-generated JSON for every shape that crosses a boundary (CM, storage, operators).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    AllowTrailingCommas = true,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip)]
+[JsonSerializable(typeof(MoMessage))]
+[JsonSerializable(typeof(BmSendRequest))]
+[JsonSerializable(typeof(BmSendResponse))]
+[JsonSerializable(typeof(MutationRequest))]
+[JsonSerializable(typeof(PositionRequest))]
+[JsonSerializable(typeof(FlowSet))]
+[JsonSerializable(typeof(OperatorCommand))]
+[JsonSerializable(typeof(List<HistoryEntry>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(ChatView))]
+[JsonSerializable(typeof(FlowsView))]
+[JsonSerializable(typeof(QueueSignal))]
+public sealed partial class CoreJson : JsonSerializerContext;

@@ -1,0 +1,58 @@
+using BotRouter.Core.Chats;
+using Microsoft.Extensions.Logging;
+
+namespace BotRouter.Core.Processing;
+
+/// <summary>
+/// Runs work on a chat while holding its lease, so one chat is handled by one processor at a time and
+/// different chats in parallel. When another processor holds the chat, the signal is put back with a
+/// delay instead of failing, so contention never burns the queue's retry budget; a holder that crashed
+/// is covered because its lease expires before the delayed signal comes back for good.
+/// </summary>
+public sealed partial class ChatLeaseRunner(IChatStore store, IWorkSignals signals, IIdSource ids, ILogger<ChatLeaseRunner> logger)
+{
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan MinRetry = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(2);
+
+    /// <returns>False when the chat was busy and the signal was put back.</returns>
+    public async Task<bool> RunAsync(WorkStage queue, string chatId, Func<ChatLease, Task> work, CancellationToken cancellationToken)
+    {
+        var attempt = await store.TryAcquireAsync(chatId, ids.NewId(), LeaseDuration, cancellationToken);
+        if (attempt.Lease is not { } lease)
+        {
+            var delay = TimeSpan.FromTicks(Math.Clamp(attempt.RetryAfter.Ticks, MinRetry.Ticks, MaxRetry.Ticks));
+            LogBusy(chatId, queue, delay.TotalMilliseconds);
+            await signals.SignalAsync(queue, chatId, delay, cancellationToken);
+            return false;
+        }
+
+        try
+        {
+            await work(lease);
+        }
+        finally
+        {
+            // A lost lease has nothing to release; any other failure leaves the lease to expire.
+            try
+            {
+                await store.ReleaseAsync(lease, CancellationToken.None);
+            }
+            catch (LeaseLostException)
+            {
+            }
+            catch (StorageUnavailableException e)
+            {
+                LogReleaseFailed(e, chatId);
+            }
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Chat {ChatId} is busy; {Queue} signal put back for {DelayMs} ms")]
+    private partial void LogBusy(string chatId, WorkStage queue, double delayMs);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Could not release chat {ChatId}; its lease will expire")]
+    private partial void LogReleaseFailed(Exception e, string chatId);
+}

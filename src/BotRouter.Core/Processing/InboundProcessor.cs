@@ -1,0 +1,51 @@
+using BotRouter.Core.Chats;
+using Microsoft.Extensions.Logging;
+
+namespace BotRouter.Core.Processing;
+
+/// <summary>
+/// Handles a chat's inbox in arrival order: each customer message or operator command becomes a new
+/// state plus router calls, committed atomically; then the router-commands processor is woken.
+/// </summary>
+public sealed partial class InboundProcessor(
+    IChatStore store,
+    IWorkSignals signals,
+    ChatLeaseRunner runner,
+    ChatTurns turns,
+    TimeProvider time,
+    ILogger<InboundProcessor> logger)
+{
+    private const int PageSize = 32;
+
+    public async Task ProcessAsync(string chatId, CancellationToken cancellationToken)
+    {
+        var produced = 0;
+        await runner.RunAsync(WorkStage.Inbound, chatId, async lease =>
+        {
+            while (true)
+            {
+                var items = await store.ReadInboxAsync(lease, PageSize, cancellationToken);
+                if (items.Count == 0)
+                {
+                    return;
+                }
+
+                foreach (var item in items)
+                {
+                    var result = turns.Apply(lease.State, item, time.GetUtcNow());
+                    await store.CommitTurnAsync(lease, result.State, item, result.Calls, cancellationToken);
+                    produced += result.Calls.Count;
+                    LogTurn(chatId, item.Kind, result.State.Mode, result.Calls.Count);
+                }
+            }
+        }, cancellationToken);
+
+        if (produced > 0)
+        {
+            await signals.SignalAsync(WorkStage.RouterCommands, chatId, TimeSpan.Zero, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Chat {ChatId}: {Kind} handled, mode {Mode}, {Calls} router call(s) queued")]
+    private partial void LogTurn(string chatId, InboxKind kind, RoutingMode mode, int calls);
+}
