@@ -42,6 +42,9 @@ public sealed class ChatLease(string chatId, string owner, ChatState state, stri
 
     /// <summary>Store-private bookkeeping kept with the state (e.g. the next outbox sequence number).</summary>
     public long NextCallSequence { get; set; }
+
+    /// <summary>Store-private: where each call read from the outbox lives, so finishing it costs no look-up.</summary>
+    public Dictionary<string, string> OutboxKeys { get; } = [];
 }
 
 public sealed record LeaseAttempt(ChatLease? Lease, TimeSpan RetryAfter)

@@ -1,0 +1,66 @@
+using BotRouter.Core.Chats;
+using BotRouter.Core.Configuration;
+using BotRouter.Core.Flows;
+using BotRouter.Core.Processing;
+using BotRouter.Core.Routing;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+
+namespace BotRouter.Azure;
+
+public static class BotRouterServiceCollectionExtensions
+{
+    /// <summary>
+    /// Everything the app's functions need, for every host (the Functions worker, tests): options validated at
+    /// start, the flow bot, the processors, storage adapters and the typed Bot Router client.
+    /// </summary>
+    public static IServiceCollection AddBotRouter(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<BotRouterOptions>().Bind(configuration.GetSection(BotRouterOptions.Section)).ValidateOnStart();
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
+        services.AddOptions<BotOptions>().Bind(configuration.GetSection(BotOptions.Section));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BotRouterOptions>, BotRouterOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IIdSource, GuidIdSource>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<BotOptions>>().Value.FlowsPath is { Length: > 0 } path
+            ? FlowSetValidator.LoadFile(path)
+            : FlowSetValidator.LoadDefault());
+        services.AddSingleton(sp => new FlowBot(sp.GetRequiredService<FlowSet>()));
+        services.AddSingleton(sp => new RouterRequests(sp.GetRequiredService<IOptions<BotRouterOptions>>().Value.BotComponentId));
+        services.AddSingleton<ChatTurns>();
+        services.AddSingleton<ChatLeaseRunner>();
+        services.AddSingleton<InboundProcessor>();
+        services.AddSingleton<RouterCommandProcessor>();
+        services.AddSingleton<WebhookIntake>();
+        services.AddSingleton<OperatorIntake>();
+
+        services.AddAzureClients(clients => StorageClients.Add(clients, configuration));
+        services.AddSingleton<IChatStore, TableChatStore>();
+        services.AddSingleton<IWorkSignals, QueueWorkSignals>();
+        services.AddSingleton<OperationsStore>();
+        services.AddHostedService<StorageInitializer>();
+
+        services.AddHttpClient<IRouterClient, CmRouterClient>((sp, http) =>
+                http.BaseAddress = sp.GetRequiredService<IOptions<BotRouterOptions>>().Value.BaseUrl)
+            .AddStandardResilienceHandler(ConfigureResilience);
+        return services;
+    }
+
+    /// <summary>
+    /// Three quick retries inside one processing attempt; beyond that the queue's own retry (visibility
+    /// timeout, then the poison queue) takes over, so a long outage does not pin a processor.
+    /// </summary>
+    private static void ConfigureResilience(HttpStandardResilienceOptions options)
+    {
+        options.Retry.MaxRetryAttempts = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(300);
+        options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(10);
+        options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(30);
+        options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(40);
+    }
+}

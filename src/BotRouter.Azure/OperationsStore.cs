@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using BotRouter.Core.Contracts;
+
+namespace BotRouter.Azure;
+
+/// <summary>One message that exhausted its retries.</summary>
+public sealed record PoisonMessage(string Queue, string Id, string? ChatId, DateTimeOffset? FirstAttemptUtc, DateTimeOffset? LastAttemptUtc, long DequeueCount, string? LastError);
+
+public sealed record HealthReport(bool Healthy, IReadOnlyDictionary<string, string> Dependencies);
+
+/// <summary>Operator views of storage: health, and the poison queues (list and replay).</summary>
+public sealed class OperationsStore(QueueServiceClient queues, TableServiceClient tables)
+{
+    public static readonly IReadOnlyList<string> WorkQueues = [StorageNames.InboundQueue, StorageNames.RouterCommandsQueue];
+
+    public async Task<HealthReport> CheckAsync(CancellationToken cancellationToken)
+    {
+        var results = new Dictionary<string, string>();
+        await Probe(results, "queues", () => queues.GetQueueClient(StorageNames.InboundQueue).GetPropertiesAsync(cancellationToken));
+        await Probe(results, "tables", async () =>
+        {
+            await foreach (var _ in tables.GetTableClient(StorageNames.ChatsTable).QueryAsync<TableEntity>(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken))
+            {
+                break;
+            }
+        });
+        return new HealthReport(results.Values.All(v => v == "ok"), results);
+    }
+
+    public async Task<IReadOnlyList<PoisonMessage>> ListPoisonAsync(CancellationToken cancellationToken)
+    {
+        var list = new List<PoisonMessage>();
+        foreach (var queue in WorkQueues)
+        {
+            var poison = queues.GetQueueClient(queue + StorageNames.PoisonSuffix);
+            if (!await poison.ExistsAsync(cancellationToken))
+            {
+                continue;
+            }
+
+            var peeked = await poison.PeekMessagesAsync(32, cancellationToken);
+            list.AddRange(peeked.Value.Select(m => new PoisonMessage(queue, m.MessageId, ChatIdOf(m.Body), m.InsertedOn, m.InsertedOn, m.DequeueCount, null)));
+        }
+
+        return list;
+    }
+
+    /// <summary>Moves poison messages back to their queue; the chat's dedupe and outbox make a replay safe.</summary>
+    public async Task<int> ReplayAsync(string? queue, IReadOnlySet<string>? ids, CancellationToken cancellationToken)
+    {
+        var replayed = 0;
+        foreach (var name in WorkQueues.Where(q => queue is null || q == queue))
+        {
+            var poison = queues.GetQueueClient(name + StorageNames.PoisonSuffix);
+            var target = queues.GetQueueClient(name);
+            if (!await poison.ExistsAsync(cancellationToken))
+            {
+                continue;
+            }
+
+            while (true)
+            {
+                var batch = await poison.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30), cancellationToken);
+                if (batch.Value.Length == 0)
+                {
+                    break;
+                }
+
+                var any = false;
+                foreach (var message in batch.Value)
+                {
+                    if (ids is not null && !ids.Contains(message.MessageId))
+                    {
+                        // Not asked for: make it visible again right away.
+                        await poison.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken);
+                        continue;
+                    }
+
+                    await target.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
+                    await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                    replayed++;
+                    any = true;
+                }
+
+                if (!any)
+                {
+                    break;
+                }
+            }
+        }
+
+        return replayed;
+    }
+
+    private static string? ChatIdOf(BinaryData body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body.ToString(), CoreJson.Default.QueueSignal)?.ChatId;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task Probe(Dictionary<string, string> results, string name, Func<Task> probe)
+    {
+        try
+        {
+            await probe();
+            results[name] = "ok";
+        }
+        catch (Exception e) when (e is global::Azure.RequestFailedException or AggregateException or HttpRequestException or TaskCanceledException)
+        {
+            results[name] = $"unavailable: {e.GetType().Name}";
+        }
+    }
+}

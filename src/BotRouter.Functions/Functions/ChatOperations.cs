@@ -1,0 +1,99 @@
+using BotRouter.Core.Chats;
+using BotRouter.Core.Processing;
+using BotRouter.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace BotRouter.Functions.Functions;
+
+/// <summary>
+/// The operator API of one chat. Commands answer 202 once queued in the chat's inbox; the Bot Router
+/// calls they cause run in the queue-triggered processors, in order with the customer's messages.
+/// </summary>
+public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
+{
+    [Function("GetChat")]
+    public async Task<IActionResult> Get(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "chats/{chatId}")] HttpRequest request,
+        string chatId,
+        CancellationToken cancellationToken)
+    {
+        if (WebhookIntake.NormalizeChatId(chatId) is not { } id)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "Invalid chatId", "chatId must be a GUID.");
+        }
+
+        try
+        {
+            return await store.GetAsync(id, cancellationToken) is { } state
+                ? TypedResults.Json(ChatView.Of(state), ApiJson.Default.ChatView).Result()
+                : Problems.Problem(StatusCodes.Status404NotFound, "Unknown chat", $"No chat {id} has been seen.");
+        }
+        catch (StorageUnavailableException e)
+        {
+            return Problems.StorageUnavailable(e);
+        }
+    }
+
+    [Function("HandOver")]
+    public async Task<IActionResult> HandOver(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "chats/{chatId}/handover")] HttpRequest request,
+        string chatId,
+        CancellationToken cancellationToken)
+    {
+        var (body, error, tooLarge) = await RequestBody.ReadJsonAsync(request, ApiJson.Default.HandOverBody, new HandOverBody(null), cancellationToken);
+        return body is null
+            ? BadBody(error, tooLarge)
+            : await SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.HandOver, Context = body.Context }, cancellationToken);
+    }
+
+    [Function("TakeOver")]
+    public Task<IActionResult> TakeOver(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "chats/{chatId}/takeover")] HttpRequest request,
+        string chatId,
+        CancellationToken cancellationToken) =>
+        SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.TakeOver }, cancellationToken);
+
+    [Function("HandBack")]
+    public async Task<IActionResult> HandBack(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "chats/{chatId}/handback")] HttpRequest request,
+        string chatId,
+        CancellationToken cancellationToken)
+    {
+        var (body, error, tooLarge) = await RequestBody.ReadJsonAsync(request, ApiJson.Default.HandBackBody, new HandBackBody(null, null), cancellationToken);
+        return body is null
+            ? BadBody(error, tooLarge)
+            : await SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.HandBack, FlowId = body.FlowId, StepId = body.StepId }, cancellationToken);
+    }
+
+    [Function("ResetChat")]
+    public Task<IActionResult> Reset(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "chats/{chatId}/reset")] HttpRequest request,
+        string chatId,
+        CancellationToken cancellationToken) =>
+        SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.Reset }, cancellationToken);
+
+    private async Task<IActionResult> SubmitAsync(string chatId, OperatorCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await intake.SubmitAsync(chatId, command, cancellationToken);
+            if (result.Refusal is { } refusal)
+            {
+                return Problems.Of(refusal);
+            }
+
+            var accepted = new CommandAccepted("queued", result.ChatId!, command.Action.ToString().ToLowerInvariant());
+            return TypedResults.Json(accepted, ApiJson.Default.CommandAccepted, statusCode: StatusCodes.Status202Accepted).Result();
+        }
+        catch (StorageUnavailableException e)
+        {
+            return Problems.StorageUnavailable(e);
+        }
+    }
+
+    private static FunctionResult BadBody(string? error, bool tooLarge) => tooLarge
+        ? Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", "Operator request bodies are limited to 64 KiB.")
+        : Problems.Problem(StatusCodes.Status400BadRequest, "Invalid body", error ?? "The body is not valid.");
+}
