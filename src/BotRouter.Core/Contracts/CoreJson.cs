@@ -22,4 +22,16 @@ namespace BotRouter.Core.Contracts;
 [JsonSerializable(typeof(ChatView))]
 [JsonSerializable(typeof(FlowsView))]
 [JsonSerializable(typeof(QueueSignal))]
-public sealed partial class CoreJson : JsonSerializerContext;
+public sealed partial class CoreJson : JsonSerializerContext
+{
+    /// <summary>
+    /// For bodies sent to CM: phone numbers and text are written as they are ("+316...", not "\u002B316...").
+    /// Safe because these bodies are never embedded in HTML.
+    /// </summary>
+    public static CoreJson Wire { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -24,7 +24,7 @@ public sealed class RouterRequests(string botComponentId)
                     Suggestions = [.. suggestions.Select(s => new BmSuggestion { Label = s, PostbackData = s })],
                 },
         };
-        var body = JsonSerializer.Serialize(new BmSendRequest { Messages = new BmMessages { Msg = [message] } }, CoreJson.Default.BmSendRequest);
+        var body = JsonSerializer.Serialize(new BmSendRequest { Messages = new BmMessages { Msg = [message] } }, CoreJson.Wire.BmSendRequest);
         return new RouterCall(callId, RouterCallKind.Reply, body, chat.Epoch, $"reply \"{Shorten(text)}\"");
     }
 
@@ -35,7 +35,7 @@ public sealed class RouterRequests(string botComponentId)
 
     public static RouterCall Position(ChatState chat, string callId, string flowId, string stepId)
     {
-        var body = JsonSerializer.Serialize(new PositionRequest { ChatId = chat.ChatId, FlowId = flowId, StepId = stepId }, CoreJson.Default.PositionRequest);
+        var body = JsonSerializer.Serialize(new PositionRequest { ChatId = chat.ChatId, FlowId = flowId, StepId = stepId }, CoreJson.Wire.PositionRequest);
         return new RouterCall(callId, RouterCallKind.Position, body, chat.Epoch, $"position {flowId}/{stepId}");
     }
 
@@ -50,7 +50,7 @@ public sealed class RouterRequests(string botComponentId)
             Mutations = [new Mutation { Type = type, ComponentId = botComponentId }],
             Context = context is { Count: > 0 } ? context : null,
         };
-        var body = JsonSerializer.Serialize(request, CoreJson.Default.MutationRequest);
+        var body = JsonSerializer.Serialize(request, CoreJson.Wire.MutationRequest);
         var team = request.Context is null ? string.Empty : $" with context {string.Join(", ", request.Context.Select(kv => $"{kv.Key}={kv.Value}"))}";
         return new RouterCall(callId, RouterCallKind.Mutation, body, chat.Epoch, $"{type} {botComponentId}{team}");
     }

@@ -1,0 +1,92 @@
+using BotRouter.Core.Chats;
+using BotRouter.Core.Processing;
+using BotRouter.Core.Routing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
+
+namespace BotRouter.UnitTests;
+
+public class RouterCommandProcessorTests
+{
+    private const string ChatId = ChatTurnsTests.ChatId;
+    private readonly IChatStore store = Substitute.For<IChatStore>();
+    private readonly IWorkSignals signals = Substitute.For<IWorkSignals>();
+    private readonly IRouterClient router = Substitute.For<IRouterClient>();
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
+    private readonly RouterCommandProcessor processor;
+
+    public RouterCommandProcessorTests()
+    {
+        var runner = new ChatLeaseRunner(store, signals, new GuidIdSource(), NullLogger<ChatLeaseRunner>.Instance);
+        processor = new RouterCommandProcessor(store, runner, router, time, NullLogger<RouterCommandProcessor>.Instance);
+        router.SendAsync(default!, default!, default).ReturnsForAnyArgs(RouterOutcome.Ok(200));
+    }
+
+    private ChatLease Hold(ChatState state, params RouterCall[] outbox)
+    {
+        var lease = new ChatLease(ChatId, "me", state, "v1");
+        store.TryAcquireAsync(ChatId, Arg.Any<string>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>()).Returns(new LeaseAttempt(lease, TimeSpan.Zero));
+        store.ReadOutboxAsync(lease, Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns(outbox, (IReadOnlyList<RouterCall>)[]);
+        store.CommitCallAsync(lease, Arg.Do<ChatState>(s => lease.State = s), Arg.Any<RouterCall>(), Arg.Any<CancellationToken>()).Returns(Task.CompletedTask);
+        return lease;
+    }
+
+    [Fact]
+    public async Task Calls_are_sent_in_outbox_order_and_each_is_committed_after_it_is_accepted()
+    {
+        var state = ChatState.New(ChatId, time.GetUtcNow());
+        RouterCall[] calls = [new("a", RouterCallKind.Reply, "{}", 0, "a"), new("b", RouterCallKind.Mutation, "{}", 0, "b")];
+        Hold(state, calls);
+
+        await processor.ProcessAsync(ChatId, TestContext.Current.CancellationToken);
+
+        Received.InOrder(() =>
+        {
+            router.SendAsync(ChatId, calls[0], Arg.Any<CancellationToken>());
+            store.CommitCallAsync(Arg.Any<ChatLease>(), Arg.Any<ChatState>(), calls[0], Arg.Any<CancellationToken>());
+            router.SendAsync(ChatId, calls[1], Arg.Any<CancellationToken>());
+            store.CommitCallAsync(Arg.Any<ChatLease>(), Arg.Any<ChatState>(), calls[1], Arg.Any<CancellationToken>());
+        });
+        await store.Received(1).ReleaseAsync(Arg.Any<ChatLease>(), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task A_reply_decided_before_a_take_over_is_never_sent()
+    {
+        var takenOver = ChatState.New(ChatId, time.GetUtcNow()).WithMode(RoutingMode.Agent);
+        var staleReply = new RouterCall("r", RouterCallKind.Reply, "{}", takenOver.Epoch - 1, "reply");
+        var disable = new RouterCall("m", RouterCallKind.Mutation, "{}", takenOver.Epoch, "disable");
+        Hold(takenOver, staleReply, disable);
+
+        await processor.ProcessAsync(ChatId, TestContext.Current.CancellationToken);
+
+        await router.DidNotReceive().SendAsync(ChatId, staleReply, Arg.Any<CancellationToken>());
+        await router.Received(1).SendAsync(ChatId, disable, Arg.Any<CancellationToken>());
+        await store.Received(1).CommitCallAsync(Arg.Any<ChatLease>(), Arg.Is<ChatState>(s => s.History[s.History.Count - 1].Action == "reply suppressed"), staleReply, Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task A_transient_router_failure_leaves_the_call_in_the_outbox_for_the_retry()
+    {
+        var call = new RouterCall("a", RouterCallKind.Reply, "{}", 0, "a");
+        Hold(ChatState.New(ChatId, time.GetUtcNow()), call);
+        router.SendAsync(ChatId, call, Arg.Any<CancellationToken>()).Returns<RouterOutcome>(_ => throw new RouterUnavailableException("503"));
+
+        await Assert.ThrowsAsync<RouterUnavailableException>(() => processor.ProcessAsync(ChatId, TestContext.Current.CancellationToken));
+
+        await store.DidNotReceiveWithAnyArgs().CommitCallAsync(default!, default!, default!, default);
+        await store.Received(1).ReleaseAsync(Arg.Any<ChatLease>(), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task A_busy_chat_puts_the_signal_back_with_a_short_delay_instead_of_failing()
+    {
+        store.TryAcquireAsync(ChatId, Arg.Any<string>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>()).Returns(LeaseAttempt.Held(TimeSpan.FromSeconds(50)));
+
+        await processor.ProcessAsync(ChatId, TestContext.Current.CancellationToken);
+
+        await signals.Received(1).SignalAsync(WorkStage.RouterCommands, ChatId, TimeSpan.FromSeconds(2), Arg.Any<CancellationToken>());
+        await router.DidNotReceiveWithAnyArgs().SendAsync(default!, default!, default);
+    }
+}
