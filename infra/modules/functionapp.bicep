@@ -128,6 +128,9 @@ var platformSettings = {
   AzureWebJobsStorage__tableServiceUri: tableEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
+  // DefaultAzureCredential / ManagedIdentityCredential in the app's own code pick the
+  // user-assigned identity from this variable (there is no system-assigned one).
+  AZURE_CLIENT_ID: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
