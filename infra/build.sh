@@ -64,6 +64,16 @@ check "bicep build-params infra/main.bicepparam (webhook secret on)" \
   env CM_ACCOUNT_ID=00000000-0000-0000-0000-000000000000 CM_PRODUCT_TOKEN=placeholder WEBHOOK_SHARED_SECRET=placeholder \
   "$bicep" build-params infra/main.bicepparam --stdout
 
+# Formatting: every file must equal `bicep format` output (run it to fix).
+for file in infra/main.bicep infra/main.bicepparam infra/modules/*.bicep; do
+  if "$bicep" format "$file" --stdout 2>&1 | cmp -s - "$file"; then
+    echo "ok    bicep format $file"
+  else
+    echo "FAIL  bicep format $file (run: bicep format $file)"
+    failed=1
+  fi
+done
+
 echo "==> workflows"
 bash "$infra_dir/check-workflows.sh" || failed=1
 

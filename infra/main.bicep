@@ -16,7 +16,7 @@ param appName string = 'botrouter'
 param location string = resourceGroup().location
 
 @description('Tags applied to every resource.')
-param tags {*: string} = {
+param tags { *: string } = {
   application: 'cm-botrouter-connector'
 }
 

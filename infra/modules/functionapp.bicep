@@ -6,7 +6,7 @@
 param location string
 
 @description('Tags applied to every resource.')
-param tags {*: string}
+param tags { *: string }
 
 @description('Function app name (also the host name prefix).')
 param name string
@@ -55,7 +55,7 @@ param instanceMemoryMB int = 2048
 param maximumInstanceCount int = 40
 
 @description('App settings of the app itself (contract settings); merged over the platform settings below.')
-param appSettings {*: string}
+param appSettings { *: string }
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName

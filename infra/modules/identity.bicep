@@ -6,7 +6,7 @@
 param location string
 
 @description('Tags applied to every resource.')
-param tags {*: string}
+param tags { *: string }
 
 @description('User-assigned managed identity name.')
 param name string
@@ -76,7 +76,10 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   name: guid(applicationInsights.id, identity.id, roles.monitoringMetricsPublisher)
   scope: applicationInsights
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      roles.monitoringMetricsPublisher
+    )
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }

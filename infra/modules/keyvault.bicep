@@ -6,7 +6,7 @@
 param location string
 
 @description('Tags applied to every resource.')
-param tags {*: string}
+param tags { *: string }
 
 @description('Key Vault name (3-24 letters, digits and hyphens, globally unique).')
 @minLength(3)

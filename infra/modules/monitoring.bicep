@@ -6,7 +6,7 @@
 param location string
 
 @description('Tags applied to every resource.')
-param tags {*: string}
+param tags { *: string }
 
 @description('Log Analytics workspace name.')
 param logAnalyticsName string

@@ -6,7 +6,7 @@
 param location string
 
 @description('Tags applied to every resource.')
-param tags {*: string}
+param tags { *: string }
 
 @description('Storage account name (3-24 lowercase letters and digits, globally unique).')
 @minLength(3)
