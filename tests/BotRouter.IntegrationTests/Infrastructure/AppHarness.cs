@@ -1,0 +1,128 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BotRouter.Azure;
+using BotRouter.Core.Processing;
+using BotRouter.Functions.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace BotRouter.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The app's services exactly as the Functions worker wires them (<c>AddBotRouter</c>), on real Azurite and a
+/// real HTTP router fake. Tests call function classes and processors directly, so every step is explicit.
+/// </summary>
+public sealed class AppHarness : IAsyncDisposable
+{
+    public const string ProductToken = "7f1ed3a6-3a4b-4b5c-9d0e-token0000001";
+
+    private AppHarness(IHost host, RouterFake router, string accountId)
+    {
+        Host = host;
+        Router = router;
+        AccountId = accountId;
+    }
+
+    public IHost Host { get; }
+
+    public RouterFake Router { get; }
+
+    public string AccountId { get; }
+
+    public IServiceProvider Services => Host.Services;
+
+    public static async Task<AppHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
+    {
+        var router = await RouterFake.StartAsync();
+        var accountId = Guid.NewGuid().ToString();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["BotRouter:BaseUrl"] = router.BaseUrl,
+            ["BotRouter:AccountId"] = accountId,
+            ["BotRouter:ProductToken"] = ProductToken,
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.Services.AddBotRouter(builder.Configuration);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new AppHarness(host, router, accountId);
+    }
+
+    public T Function<T>() => ActivatorUtilities.CreateInstance<T>(Services);
+
+    public static string NewChatId() => Guid.NewGuid().ToString();
+
+    /// <summary>A CM MO webhook body, shaped like the seed's example.</summary>
+    public string Webhook(string chatId, string? text, string? reference = null, string from = "+31612345678", string to = "+3197010000000", string channel = "WhatsApp", string? accountId = null) =>
+        new JsonObject
+        {
+            ["from"] = new JsonObject { ["number"] = from, ["name"] = null },
+            ["to"] = new JsonObject { ["number"] = to, ["name"] = null },
+            ["message"] = new JsonObject { ["text"] = text, ["media"] = new JsonObject { ["mediaUri"] = null, ["contentType"] = null, ["title"] = null }, ["custom"] = new JsonObject() },
+            ["reference"] = reference ?? Guid.NewGuid().ToString(),
+            ["groupings"] = new JsonArray(),
+            ["timeUtc"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["channel"] = channel,
+            ["conversationalRouter"] = new JsonObject { ["chatId"] = chatId, ["accountId"] = accountId ?? AccountId },
+        }.ToJsonString();
+
+    /// <summary>Runs a function's HTTP result against a real <see cref="DefaultHttpContext"/> and reads the answer.</summary>
+    public async Task<HttpAnswer> ExecuteAsync(Func<HttpRequest, Task<IActionResult>> function, string? body = null, IDictionary<string, string>? headers = null)
+    {
+        var context = new DefaultHttpContext { RequestServices = Services };
+        var bytes = Encoding.UTF8.GetBytes(body ?? string.Empty);
+        context.Request.Method = "POST";
+        context.Request.Body = new MemoryStream(bytes);
+        context.Request.ContentLength = bytes.Length;
+        context.Request.ContentType = "application/json";
+        foreach (var (k, v) in headers ?? new Dictionary<string, string>())
+        {
+            context.Request.Headers[k] = v;
+        }
+
+        var output = new MemoryStream();
+        context.Response.Body = output;
+        var result = await function(context.Request);
+        await ((FunctionResult)result).ExecuteAsync(context);
+        var text = Encoding.UTF8.GetString(output.ToArray());
+        return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, text);
+    }
+
+    /// <summary>Lets the queue-triggered processors run until the chat has nothing left to do, as the queue trigger would.</summary>
+    public async Task DrainAsync(string chatId)
+    {
+        await Services.GetRequiredService<InboundProcessor>().ProcessAsync(chatId, CancellationToken.None);
+        await Services.GetRequiredService<RouterCommandProcessor>().ProcessAsync(chatId, CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync();
+        Host.Dispose();
+        await Router.DisposeAsync();
+    }
+}
+
+public sealed record HttpAnswer(int Status, string? ContentType, string Body)
+{
+    public JsonNode? Json => Body.Length == 0 ? null : JsonNode.Parse(Body);
+
+    public string? Problem(string field) => Json?[field]?.GetValue<string>();
+}
+
+internal static class JsonText
+{
+    public static JsonNode Parse(string json) => JsonNode.Parse(json) ?? throw new JsonException("empty");
+}

@@ -1,0 +1,35 @@
+using System.Net;
+using System.Net.Sockets;
+using BotRouter.DevHost;
+
+namespace BotRouter.IntegrationTests.Infrastructure;
+
+/// <summary>A real Azurite, in memory, on free ports, for the whole test assembly.</summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFr2ZgTOEkhiDbpJVtSQ==";
+    private readonly Azurite azurite = new();
+
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    public (int Blob, int Queue, int Table) Ports { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        Ports = (FreePort(), FreePort(), FreePort());
+        await azurite.EnsureRunningAsync(RepositoryRoot.Find(), Ports, location: null, TextWriter.Null, CancellationToken.None);
+        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={DevKey};" +
+                           $"BlobEndpoint=http://127.0.0.1:{Ports.Blob}/devstoreaccount1;" +
+                           $"QueueEndpoint=http://127.0.0.1:{Ports.Queue}/devstoreaccount1;" +
+                           $"TableEndpoint=http://127.0.0.1:{Ports.Table}/devstoreaccount1;";
+    }
+
+    public ValueTask DisposeAsync() => azurite.DisposeAsync();
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

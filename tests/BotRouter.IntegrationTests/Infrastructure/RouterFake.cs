@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace BotRouter.IntegrationTests.Infrastructure;
+
+/// <summary>One request the app made to the Bot Router.</summary>
+public sealed record RecordedCall(string Path, string? Token, string? ContentType, string Body, int Status)
+{
+    public JsonNode? Json => Body.Length == 0 ? null : JsonNode.Parse(Body);
+}
+
+/// <summary>A real HTTP fake of the CM Bot Router on a free loopback port: records every call and can fail on command.</summary>
+public sealed class RouterFake : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly ConcurrentQueue<int> failures = new();
+
+    private RouterFake(WebApplication app, string baseUrl)
+    {
+        this.app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public ConcurrentQueue<RecordedCall> Calls { get; } = new();
+
+    public static async Task<RouterFake> StartAsync()
+    {
+        var url = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new RouterFake(app, url + "/");
+        app.Run(fake.HandleAsync);
+        await app.StartAsync();
+        return fake;
+    }
+
+    /// <summary>The next calls answer these statuses (in order) instead of 200.</summary>
+    public void FailNext(params int[] statuses)
+    {
+        foreach (var s in statuses)
+        {
+            failures.Enqueue(s);
+        }
+    }
+
+    public IReadOnlyList<RecordedCall> To(string pathPart) => Calls.Where(c => c.Path.Contains(pathPart, StringComparison.Ordinal) && c.Status == 200).ToList();
+
+    public async Task<IReadOnlyList<RecordedCall>> WaitForAsync(Func<IReadOnlyList<RecordedCall>, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var snapshot = Calls.Where(c => c.Status == 200).ToList();
+            if (done(snapshot))
+            {
+                return snapshot;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The router fake did not see the expected calls within {timeout}; it saw: {string.Join(" | ", Calls.Select(c => $"{c.Status} {c.Path}"))}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync();
+        var status = failures.TryDequeue(out var failure) ? failure : 200;
+        Calls.Enqueue(new RecordedCall(context.Request.Path.Value ?? string.Empty, context.Request.Headers["X-CM-PRODUCTTOKEN"].FirstOrDefault(), context.Request.ContentType, body, status));
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(status == 200 ? """{"details":"Created 1 message(s)","errorCode":0,"messages":[]}""" : """{"details":"fault injected","errorCode":500}""");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

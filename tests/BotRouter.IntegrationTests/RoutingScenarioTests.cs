@@ -1,0 +1,204 @@
+using System.Text.Json.Nodes;
+using BotRouter.Core.Chats;
+using BotRouter.Functions.Functions;
+using BotRouter.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BotRouter.IntegrationTests;
+
+/// <summary>
+/// The seed's scenarios end to end through the function classes and processors, on real Azurite and a real
+/// HTTP router fake, checking the exact bodies the Bot Router receives and their order.
+/// </summary>
+public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private AppHarness app = null!;
+
+    public async ValueTask InitializeAsync() => app = await AppHarness.StartAsync(azurite);
+
+    public ValueTask DisposeAsync() => app.DisposeAsync();
+
+    private async Task Say(string chatId, string text, string? reference = null)
+    {
+        var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, text, reference));
+        Assert.Equal(200, answer.Status);
+        await app.DrainAsync(chatId);
+    }
+
+    private async Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<Microsoft.AspNetCore.Mvc.IActionResult>> call, string chatId, string? body = null, int expected = 202)
+    {
+        var answer = await app.ExecuteAsync(r => call(app.Function<ChatOperations>(), r), body);
+        Assert.Equal(expected, answer.Status);
+        await app.DrainAsync(chatId);
+    }
+
+    private List<RecordedCall> CallsFor(string chatId, string customer = "+31612345678") =>
+        app.Router.Calls.Where(c => c.Status == 200 && (c.Body.Contains(chatId, StringComparison.Ordinal) || c.Path.Contains(chatId, StringComparison.Ordinal) || c.Body.Contains(customer, StringComparison.Ordinal))).ToList();
+
+    [Fact]
+    public async Task A_customer_message_is_answered_through_BMProxy_with_the_exact_body_and_token()
+    {
+        var chatId = AppHarness.NewChatId();
+
+        await Say(chatId, "Hello");
+
+        var call = Assert.Single(app.Router.To("/bmproxy/"));
+        Assert.Equal($"/conversational/bmproxy/v1/accounts/{app.AccountId}", call.Path);
+        Assert.Equal(AppHarness.ProductToken, call.Token);
+        Assert.StartsWith("application/json", call.ContentType, StringComparison.Ordinal);
+        var msg = call.Json!["messages"]!["msg"]![0]!;
+        Assert.Equal("+3197010000000", msg["from"]!.GetValue<string>());
+        Assert.Equal("+31612345678", msg["to"]![0]!["number"]!.GetValue<string>());
+        Assert.Equal("WhatsApp", msg["allowedChannels"]![0]!.GetValue<string>());
+        Assert.Equal("auto", msg["body"]!["type"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(msg["reference"]!.GetValue<string>()));
+        Assert.Equal(3, msg["richContent"]!["suggestions"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task A_webhook_delivered_twice_is_answered_once()
+    {
+        var chatId = AppHarness.NewChatId();
+        var reference = Guid.NewGuid().ToString();
+
+        await Say(chatId, "Hello", reference);
+        await Say(chatId, "Hello", reference);
+
+        Assert.Single(CallsFor(chatId));
+    }
+
+    [Fact]
+    public async Task Messages_of_one_chat_are_answered_in_arrival_order()
+    {
+        var chatId = AppHarness.NewChatId();
+        foreach (var text in new[] { "hi", "1", "AB-12345" })
+        {
+            var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, text));
+            Assert.Equal(200, answer.Status);
+        }
+
+        await app.DrainAsync(chatId);
+
+        var texts = CallsFor(chatId).Select(c => c.Json!["messages"]!["msg"]![0]!["body"]!["content"]!.GetValue<string>()).ToList();
+        Assert.Equal(4, texts.Count);
+        Assert.StartsWith("Hi!", texts[0], StringComparison.Ordinal);
+        Assert.Contains("order number", texts[1], StringComparison.Ordinal);
+        Assert.Contains("AB-12345", texts[2], StringComparison.Ordinal);
+        Assert.Contains("anything else", texts[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keyword_hand_over_sends_the_notice_then_disables_the_bot_with_the_team_and_the_chat_shows_agent_mode()
+    {
+        var chatId = AppHarness.NewChatId();
+
+        await Say(chatId, "hello");
+        await Say(chatId, "I want to talk to a HUMAN");
+
+        var calls = CallsFor(chatId);
+        Assert.Equal(["bmproxy", "bmproxy", "mutationrequests"], calls.Select(c => c.Path.Split('/')[c.Path.Contains("bmproxy", StringComparison.Ordinal) ? 2 : ^1]));
+        Assert.Equal($"/conversational/control/v1/accounts/{app.AccountId}/sessions/mutationrequests", calls[2].Path);
+        Assert.True(JsonNode.DeepEquals(
+            JsonNode.Parse($$"""{"ChatId":"{{chatId}}","Mutations":[{"$type":"disableComponent","ComponentId":"CmBot"}],"Context":{"team":"general"}}"""),
+            calls[2].Json));
+        var view = await app.ExecuteAsync(r => app.Function<ChatOperations>().Get(r, chatId, CancellationToken.None));
+        Assert.Equal("agent", view.Problem("mode"));
+        Assert.Equal("general", view.Json!["context"]!["team"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task After_a_take_over_the_customer_is_recorded_and_never_answered()
+    {
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "hello");
+
+        await Operator((f, r) => f.TakeOver(r, chatId, CancellationToken.None), chatId);
+        await Say(chatId, "anyone there?");
+
+        var calls = CallsFor(chatId);
+        Assert.Equal(2, calls.Count);
+        Assert.True(JsonNode.DeepEquals(
+            JsonNode.Parse($$"""{"ChatId":"{{chatId}}","Mutations":[{"$type":"disableComponent","ComponentId":"CmBot"}]}"""),
+            calls[1].Json));
+        var state = await app.Services.GetRequiredService<IChatStore>().GetAsync(chatId, CancellationToken.None);
+        Assert.Equal(RoutingMode.Agent, state!.Mode);
+        Assert.Equal("recorded; an agent owns the chat", state.History[^1].Outcome);
+    }
+
+    [Fact]
+    public async Task Hand_back_enables_the_bot_then_positions_it_and_the_bot_speaks_that_step()
+    {
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "hello");
+        await Operator((f, r) => f.TakeOver(r, chatId, CancellationToken.None), chatId);
+
+        await Operator((f, r) => f.HandBack(r, chatId, CancellationToken.None), chatId, """{"flowId":"billing","stepId":"topic"}""");
+
+        var calls = CallsFor(chatId).Skip(2).ToList();
+        Assert.Equal(3, calls.Count);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse($$"""{"ChatId":"{{chatId}}","Mutations":[{"$type":"enableComponent","ComponentId":"CmBot"}]}"""), calls[0].Json));
+        Assert.Equal($"/conversational/control/v1/accounts/{app.AccountId}/sessions/positionrequests", calls[1].Path);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse($$"""{"ChatId":"{{chatId}}","FlowId":"billing","StepId":"topic"}"""), calls[1].Json));
+        Assert.Equal("What is your billing question about?", calls[2].Json!["messages"]!["msg"]![0]!["body"]!["content"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Hand_back_to_an_unknown_step_is_a_400_problem_and_changes_nothing()
+    {
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "hello");
+
+        await Operator((f, r) => f.HandBack(r, chatId, CancellationToken.None), chatId, """{"flowId":"billing","stepId":"nope"}""", expected: 400);
+
+        Assert.Single(CallsFor(chatId));
+    }
+
+    [Fact]
+    public async Task Reset_posts_to_the_reset_path_without_a_body_and_the_chat_is_back_at_the_start_in_bot_mode()
+    {
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "agent");
+
+        await Operator((f, r) => f.Reset(r, chatId, CancellationToken.None), chatId);
+
+        var reset = Assert.Single(app.Router.To("/reset"));
+        Assert.Equal($"/conversational/control/v1/accounts/{app.AccountId}/sessions/{chatId}/reset", reset.Path);
+        Assert.Equal(string.Empty, reset.Body);
+        Assert.Equal(AppHarness.ProductToken, reset.Token);
+        var state = await app.Services.GetRequiredService<IChatStore>().GetAsync(chatId, CancellationToken.None);
+        Assert.Equal((RoutingMode.Bot, "main", "welcome"), (state!.Mode, state.FlowId, state.StepId));
+    }
+
+    [Fact]
+    public async Task A_router_outage_is_retried_and_the_reply_is_sent_once_it_recovers()
+    {
+        var chatId = AppHarness.NewChatId();
+        app.Router.FailNext(503, 503, 503, 503);
+        var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, "hello"));
+        Assert.Equal(200, answer.Status);
+
+        // First attempt: the client's own retries are spent on the outage; the queue would retry the message.
+        await Assert.ThrowsAsync<BotRouter.Core.Routing.RouterUnavailableException>(() => app.DrainAsync(chatId));
+        await app.DrainAsync(chatId);
+
+        Assert.Single(CallsFor(chatId));
+        Assert.Equal(4, app.Router.Calls.Count(c => c.Status == 503));
+    }
+
+    [Fact]
+    public async Task Operator_input_that_is_not_a_guid_is_a_400_problem()
+    {
+        var answer = await app.ExecuteAsync(r => app.Function<ChatOperations>().TakeOver(r, "nope", CancellationToken.None));
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("application/problem+json", answer.ContentType);
+    }
+
+    [Fact]
+    public async Task Unknown_chat_is_a_404_problem()
+    {
+        var answer = await app.ExecuteAsync(r => app.Function<ChatOperations>().Get(r, AppHarness.NewChatId(), CancellationToken.None));
+
+        Assert.Equal(404, answer.Status);
+    }
+}
