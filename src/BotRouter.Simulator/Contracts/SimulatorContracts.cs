@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using BotRouter.Core.Contracts;
 
@@ -101,4 +103,8 @@ public sealed record SimulatorStats(
 [JsonSerializable(typeof(ComponentStates))]
 [JsonSerializable(typeof(TranscriptEntry))]
 [JsonSerializable(typeof(MoMessage))]
-public sealed partial class SimulatorJson : JsonSerializerContext;
+public sealed partial class SimulatorJson : JsonSerializerContext
+{
+    /// <summary>Like <see cref="Default"/>, but writes <c>+</c>, quotes and non-ASCII as they are, so logged bodies stay readable.</summary>
+    public static SimulatorJson Readable { get; } = new(new JsonSerializerOptions(Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

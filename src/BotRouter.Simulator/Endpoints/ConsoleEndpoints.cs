@@ -21,11 +21,11 @@ internal static class ConsoleEndpoints
         sim.MapPost("/customer/messages", SendFromCustomerAsync);
         sim.MapPost("/agent/messages", SendFromAgent);
         sim.MapPost("/agent/{command:regex(^(takeover|handback|reset)$)}", AgentCommandAsync);
-        sim.MapGet("/agent/inbox", (RoutingTable table) => Results.Json(table.AgentInbox(), SimulatorJson.Default.IReadOnlyListAgentInboxItem));
-        sim.MapGet("/chats", (RoutingTable table) => Results.Json(table.Summaries(), SimulatorJson.Default.IReadOnlyListChatSummary));
+        sim.MapGet("/agent/inbox", (RoutingTable table) => Results.Json(table.AgentInbox(), SimulatorJson.Readable.IReadOnlyListAgentInboxItem));
+        sim.MapGet("/chats", (RoutingTable table) => Results.Json(table.Summaries(), SimulatorJson.Readable.IReadOnlyListChatSummary));
         sim.MapGet("/chats/{chatId}", (string chatId, RoutingTable table) =>
             table.Find(chatId) is { } chat
-                ? Results.Json(chat.Detail(), SimulatorJson.Default.ChatDetail)
+                ? Results.Json(chat.Detail(), SimulatorJson.Readable.ChatDetail)
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown chat", detail: chatId));
         sim.MapDelete("/chats", (RoutingTable table, CallLog log, Counters counters) =>
         {
@@ -34,14 +34,14 @@ internal static class ConsoleEndpoints
             counters.Clear();
             return Results.NoContent();
         });
-        sim.MapGet("/calls", (CallLog log) => Results.Json(log.Snapshot(), SimulatorJson.Default.IReadOnlyListCallRecord));
+        sim.MapGet("/calls", (CallLog log) => Results.Json(log.Snapshot(), SimulatorJson.Readable.IReadOnlyListCallRecord));
         sim.MapDelete("/calls", (CallLog log) =>
         {
             log.Clear();
             return Results.NoContent();
         });
         sim.MapGet("/stats", (RoutingTable table, CallLog log, Counters counters) =>
-            Results.Json(counters.Snapshot(table.Count, log.Total), SimulatorJson.Default.SimulatorStats));
+            Results.Json(counters.Snapshot(table.Count, log.Total), SimulatorJson.Readable.SimulatorStats));
         sim.MapGet("/flows", async (AppClient client, CancellationToken cancellationToken) =>
         {
             var answer = await client.GetFlowsAsync(cancellationToken);
@@ -58,7 +58,7 @@ internal static class ConsoleEndpoints
     private static async Task<IResult> SendFromCustomerAsync(
         HttpRequest http, RoutingTable table, Counters counters, CallLog log, AppClient app, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var request = await ReadAsync(http, SimulatorJson.Default.CustomerMessageRequest, cancellationToken);
+        var request = await ReadAsync(http, SimulatorJson.Readable.CustomerMessageRequest, cancellationToken);
         if (request is null || string.IsNullOrWhiteSpace(request.Channel) || string.IsNullOrWhiteSpace(request.From) || string.IsNullOrWhiteSpace(request.Text))
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid customer message", detail: "Expected {\"channel\",\"from\",\"text\"}");
@@ -76,7 +76,7 @@ internal static class ConsoleEndpoints
             Counters.Increment(ref counters.AgentInboxMessages);
             chat.Record("agent-inbox", "customer message routed to Customer Contact (bot disabled)", 0, now);
             Log.ToAgentInbox(logger, reference, chat.ChatId);
-            return Results.Json(new CustomerMessageResult(chat.ChatId, reference, SimChat.Agent, null, null), SimulatorJson.Default.CustomerMessageResult);
+            return Results.Json(new CustomerMessageResult(chat.ChatId, reference, SimChat.Agent, null, null), SimulatorJson.Readable.CustomerMessageResult);
         }
 
         var mo = new MoMessage
@@ -90,9 +90,9 @@ internal static class ConsoleEndpoints
             Channel = chat.Channel,
             ConversationalRouter = new ConversationalRouter { ChatId = chat.ChatId, AccountId = options.AccountId },
         };
-        var node = JsonSerializer.SerializeToNode(mo, SimulatorJson.Default.MoMessage)!.AsObject();
+        var node = JsonSerializer.SerializeToNode(mo, SimulatorJson.Readable.MoMessage)!.AsObject();
         node.Remove("messageContext"); // CM adds it only sometimes; the seed's example has none
-        var moJson = node.ToJsonString();
+        var moJson = node.ToJsonString(SimulatorJson.Readable.Options);
 
         var answer = await app.PostWebhookAsync(moJson, cancellationToken);
         Counters.Increment(ref counters.WebhookPosts);
@@ -106,13 +106,13 @@ internal static class ConsoleEndpoints
         Log.WebhookPosted(logger, reference, chat.ChatId, answer.Status);
         return Results.Json(
             new CustomerMessageResult(chat.ChatId, reference, SimChat.Bot, answer.Reached ? answer.Status : null, answer.Error),
-            SimulatorJson.Default.CustomerMessageResult);
+            SimulatorJson.Readable.CustomerMessageResult);
     }
 
     /// <summary>An agent's reply in Customer Contact: shown to the customer, never sent to the app.</summary>
     private static async Task<IResult> SendFromAgent(HttpRequest http, RoutingTable table, CancellationToken cancellationToken)
     {
-        var request = await ReadAsync(http, SimulatorJson.Default.AgentMessageRequest, cancellationToken);
+        var request = await ReadAsync(http, SimulatorJson.Readable.AgentMessageRequest, cancellationToken);
         if (request is null || string.IsNullOrWhiteSpace(request.Text))
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid agent message", detail: "Expected {\"chatId\",\"text\"}");
@@ -124,14 +124,14 @@ internal static class ConsoleEndpoints
         }
 
         var entry = chat.SendFromAgent(request.Text, table.Now);
-        return Results.Json(entry, SimulatorJson.Default.TranscriptEntry);
+        return Results.Json(entry, SimulatorJson.Readable.TranscriptEntry);
     }
 
     /// <summary>Take over, hand back or reset through the app's operator API; answers with the app's status.</summary>
     private static async Task<IResult> AgentCommandAsync(
         string command, HttpRequest http, RoutingTable table, CallLog log, AppClient app, CancellationToken cancellationToken)
     {
-        var request = await ReadAsync(http, SimulatorJson.Default.AgentCommandRequest, cancellationToken);
+        var request = await ReadAsync(http, SimulatorJson.Readable.AgentCommandRequest, cancellationToken);
         if (request is null || !Guid.TryParse(request.ChatId, out var chatGuid))
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid agent command", detail: "Expected {\"chatId\"} with a GUID chatId");
@@ -141,7 +141,7 @@ internal static class ConsoleEndpoints
         string? body = null;
         if (command == "handback" && !string.IsNullOrWhiteSpace(request.FlowId) && !string.IsNullOrWhiteSpace(request.StepId))
         {
-            body = JsonSerializer.Serialize(new HandBackBody(request.FlowId, request.StepId), SimulatorJson.Default.HandBackBody);
+            body = JsonSerializer.Serialize(new HandBackBody(request.FlowId, request.StepId), SimulatorJson.Readable.HandBackBody);
         }
 
         var answer = await app.PostOperatorAsync(chatId, command, body, cancellationToken);
@@ -150,7 +150,7 @@ internal static class ConsoleEndpoints
         table.Find(chatId)?.Record($"agent-{command}", answer.Reached ? $"agent console asked the app to {command}" : $"agent {command} failed: {answer.Error}", answer.Status, table.Now);
 
         var status = answer.Reached ? answer.Status : StatusCodes.Status502BadGateway;
-        return Results.Json(new AgentCommandResult(chatId, command, answer.Status, answer.Body ?? answer.Error), SimulatorJson.Default.AgentCommandResult, statusCode: status);
+        return Results.Json(new AgentCommandResult(chatId, command, answer.Status, answer.Body ?? answer.Error), SimulatorJson.Readable.AgentCommandResult, statusCode: status);
     }
 
     private static async Task<T?> ReadAsync<T>(HttpRequest http, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)

@@ -77,7 +77,7 @@ internal static class RouterEndpoints
             answer = apply(new RouterContext(table, counters, options), body.Length == 0 ? null : body);
         }
 
-        var responseJson = JsonSerializer.Serialize(answer.Body, SimulatorJson.Default.BmSendResponse);
+        var responseJson = JsonSerializer.Serialize(answer.Body, SimulatorJson.Readable.BmSendResponse);
         log.Add("in", kind, http.Request.Method, http.Request.Path, answer.Chat?.ChatId, tokenValid, body, answer.Status, responseJson);
         answer.Chat?.Record(kind, answer.Summary, answer.Status, table.Now);
         Log.RouterCall(logger, kind, answer.Chat?.ChatId, answer.Status);
