@@ -106,5 +106,9 @@ public sealed record SimulatorStats(
 public sealed partial class SimulatorJson : JsonSerializerContext
 {
     /// <summary>Like <see cref="Default"/>, but writes <c>+</c>, quotes and non-ASCII as they are, so logged bodies stay readable.</summary>
-    public static SimulatorJson Readable { get; } = new(new JsonSerializerOptions(Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    // Lazy: static initialisers of partial classes in other files (the generated Default) have no guaranteed order.
+    private static SimulatorJson? readable;
+
+    public static SimulatorJson Readable =>
+        readable ??= new(new JsonSerializerOptions(Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 }
