@@ -60,4 +60,14 @@ public sealed class CustomerTests : SimulatorTest
         Assert.Equal("is anyone there?", item["message"]!["text"]!.GetValue<string>());
         Assert.Equal("billing", item["context"]!["team"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Root_serves_the_browser_console()
+    {
+        using var response = await Http.GetAsync("/", Cancel);
+
+        response.EnsureSuccessStatusCode();
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("/simulator/customer/messages", await response.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+    }
 }
