@@ -8,7 +8,11 @@ public static class SimulatorApp
 {
     private const string ConsoleResource = "BotRouter.Simulator.index.html";
 
-    /// <summary>A ready-to-run simulator listening on <see cref="SimulatorOptions.Urls"/>; start it with <c>StartAsync</c> or <c>RunAsync</c>.</summary>
+    /// <summary>
+    /// A ready-to-run simulator listening on <see cref="SimulatorOptions.Urls"/>; start it with <c>StartAsync</c> or <c>RunAsync</c>.
+    /// Empty options fall back to the app's settings in the configuration built from <paramref name="args"/> and the environment.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A setting is wrong; the message names it.</exception>
     public static WebApplication Build(SimulatorOptions options, string[]? args = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -18,6 +22,12 @@ public static class SimulatorApp
             ApplicationName = typeof(SimulatorApp).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
+        options = options.WithFallbacks(builder.Configuration);
+        if (options.Validate() is { Count: > 0 } errors)
+        {
+            throw new InvalidOperationException(string.Join(Environment.NewLine, errors));
+        }
+
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);

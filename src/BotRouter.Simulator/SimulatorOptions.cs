@@ -35,31 +35,68 @@ public sealed class SimulatorOptions
     public TimeSpan AppTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Binds the <c>Simulator</c> section and fills gaps from the app's own settings
-    /// (<c>BotRouter:AccountId</c>, <c>BotRouter:ProductToken</c>, <c>Webhook:SharedSecret</c>),
-    /// so one set of environment variables configures both sides.
+    /// Binds the <c>Simulator</c> section and fills the gaps from the app's own settings
+    /// (see <see cref="WithFallbacks"/>), so one set of environment variables configures both sides.
     /// </summary>
     public static SimulatorOptions FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var options = new SimulatorOptions();
         configuration.GetSection(Section).Bind(options);
-        if (string.IsNullOrWhiteSpace(options.AccountId))
+        return options.WithFallbacks(configuration);
+    }
+
+    /// <summary>
+    /// A copy whose empty settings come from the app's keys: <c>BotRouter:AccountId</c> (else
+    /// <see cref="DevelopmentAccountId"/>), <c>BotRouter:ProductToken</c>, <c>Webhook:SharedSecret</c>.
+    /// </summary>
+    public SimulatorOptions WithFallbacks(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var copy = (SimulatorOptions)MemberwiseClone();
+        if (string.IsNullOrWhiteSpace(copy.AccountId))
         {
-            options.AccountId = configuration["BotRouter:AccountId"] is { Length: > 0 } account ? account : DevelopmentAccountId;
+            copy.AccountId = configuration["BotRouter:AccountId"] is { Length: > 0 } account ? account : DevelopmentAccountId;
         }
 
-        if (string.IsNullOrWhiteSpace(options.ProductToken))
+        if (string.IsNullOrWhiteSpace(copy.ProductToken))
         {
-            options.ProductToken = configuration["BotRouter:ProductToken"] ?? string.Empty;
+            copy.ProductToken = configuration["BotRouter:ProductToken"] ?? string.Empty;
         }
 
-        if (string.IsNullOrWhiteSpace(options.WebhookSecret))
+        if (string.IsNullOrWhiteSpace(copy.WebhookSecret))
         {
-            options.WebhookSecret = configuration["Webhook:SharedSecret"] is { Length: > 0 } secret ? secret : null;
+            copy.WebhookSecret = configuration["Webhook:SharedSecret"] is { Length: > 0 } secret ? secret : null;
         }
 
-        return options;
+        return copy;
+    }
+
+    /// <summary>One line per wrong setting, named as the environment variable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!Guid.TryParse(AccountId, out _))
+        {
+            errors.Add("Setting Simulator__AccountId (or BotRouter__AccountId) must be a GUID.");
+        }
+
+        if (!AppBaseUrl.IsAbsoluteUri)
+        {
+            errors.Add("Setting Simulator__AppBaseUrl must be an absolute http(s) URL.");
+        }
+
+        if (string.IsNullOrWhiteSpace(BotComponentId) || string.IsNullOrWhiteSpace(AgentComponentId))
+        {
+            errors.Add("Settings Simulator__BotComponentId and Simulator__AgentComponentId must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(BusinessNumber))
+        {
+            errors.Add("Setting Simulator__BusinessNumber must not be empty.");
+        }
+
+        return errors;
     }
 
     public override string ToString() =>

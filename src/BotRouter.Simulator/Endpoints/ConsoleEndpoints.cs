@@ -34,7 +34,8 @@ internal static class ConsoleEndpoints
             counters.Clear();
             return Results.NoContent();
         });
-        sim.MapGet("/calls", (CallLog log) => Results.Json(log.Snapshot(), SimulatorJson.Readable.IReadOnlyListCallRecord));
+        sim.MapGet("/calls", (CallLog log, string? kind, string? chatId) =>
+            Results.Json(log.Snapshot(kind, chatId), SimulatorJson.Readable.IReadOnlyListCallRecord));
         sim.MapDelete("/calls", (CallLog log) =>
         {
             log.Clear();
@@ -70,6 +71,12 @@ internal static class ConsoleEndpoints
         var now = table.Now;
         var entry = chat.ReceiveFromCustomer(request.Text, reference, request.Name, now);
         var logger = loggers.CreateLogger(typeof(ConsoleEndpoints).FullName!);
+
+        if (entry.DeliveredTo == SimChat.Nobody)
+        {
+            chat.Record("dropped", "customer message reached no component (bot and Customer Contact disabled)", 0, now);
+            return Results.Json(new CustomerMessageResult(chat.ChatId, reference, SimChat.Nobody, null, null), SimulatorJson.Readable.CustomerMessageResult);
+        }
 
         if (entry.DeliveredTo == SimChat.Agent)
         {

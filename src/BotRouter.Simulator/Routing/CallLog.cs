@@ -26,7 +26,14 @@ internal sealed class CallLog(TimeProvider time)
         return record;
     }
 
-    public IReadOnlyList<CallRecord> Snapshot() => [.. calls.OrderBy(c => c.Id)];
+    /// <summary>The calls in order, optionally only one kind (send, mutation, position, reset, webhook, ...) or one chat.</summary>
+    public IReadOnlyList<CallRecord> Snapshot(string? kind = null, string? chatId = null) =>
+    [
+        .. calls
+            .Where(c => kind is null || string.Equals(c.Kind, kind, StringComparison.OrdinalIgnoreCase))
+            .Where(c => chatId is null || string.Equals(c.ChatId, chatId, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(c => c.Id),
+    ];
 
     public void Clear() => calls.Clear();
 }

@@ -31,7 +31,7 @@ internal sealed class RoutingTable(SimulatorOptions options, TimeProvider time)
         var business = PhoneNumbers.Normalize(businessNumber);
         return chats.Values
             .Where(c => c.CustomerNumber == customer && c.BusinessNumber == business)
-            .OrderByDescending(c => c.Summary().LastActivityUtc)
+            .OrderByDescending(c => c.LastActivity)
             .FirstOrDefault();
     }
 

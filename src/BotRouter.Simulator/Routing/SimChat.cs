@@ -12,6 +12,7 @@ internal sealed class SimChat
     public const string Customer = "customer";
     public const string Bot = "bot";
     public const string Agent = "agent";
+    public const string Nobody = "nobody";
 
     private readonly Lock gate = new();
     private readonly List<TranscriptEntry> transcript = [];
@@ -55,6 +56,17 @@ internal sealed class SimChat
         }
     }
 
+    public DateTimeOffset LastActivity
+    {
+        get
+        {
+            lock (gate)
+            {
+                return lastActivity;
+            }
+        }
+    }
+
     public string? CustomerName
     {
         get
@@ -67,7 +79,10 @@ internal sealed class SimChat
     }
 
     /// <summary>Records a customer message and decides, atomically with the component state, who receives it.</summary>
-    /// <returns><see cref="Bot"/> when the bot component is enabled, otherwise <see cref="Agent"/> (Customer Contact).</returns>
+    /// <returns>
+    /// <see cref="Bot"/> when the bot component is enabled, otherwise <see cref="Agent"/> (Customer Contact),
+    /// or <see cref="Nobody"/> when both were disabled.
+    /// </returns>
     public TranscriptEntry ReceiveFromCustomer(string text, string reference, string? name, DateTimeOffset now)
     {
         lock (gate)
@@ -77,7 +92,8 @@ internal sealed class SimChat
                 customerName = name;
             }
 
-            var entry = new TranscriptEntry(now, Customer, text, reference, botEnabled ? Bot : Agent, null);
+            var receiver = botEnabled ? Bot : agentEnabled ? Agent : Nobody;
+            var entry = new TranscriptEntry(now, Customer, text, reference, receiver, null);
             transcript.Add(entry);
             lastActivity = now;
             return entry;
