@@ -12,8 +12,8 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Information, "Bot Router {Kind} for chat {ChatId} answered {Status}")]
     public static partial void RouterCall(ILogger logger, string kind, string? chatId, int status);
 
-    [LoggerMessage(20, LogLevel.Information, "MO {Reference} of chat {ChatId} posted to the webhook: {Status}")]
-    public static partial void WebhookPosted(ILogger logger, string reference, string chatId, int status);
+    [LoggerMessage(20, LogLevel.Information, "MO {Reference} of chat {ChatId} posted to the webhook (attempt {Attempt}): {Status}")]
+    public static partial void WebhookPosted(ILogger logger, string reference, string chatId, int attempt, int status);
 
     [LoggerMessage(21, LogLevel.Information, "Customer message {Reference} of chat {ChatId} went to the agent inbox (bot disabled)")]
     public static partial void ToAgentInbox(ILogger logger, string reference, string chatId);

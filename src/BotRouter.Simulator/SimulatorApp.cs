@@ -37,6 +37,8 @@ public static class SimulatorApp
         builder.Services.AddSingleton<RoutingTable>();
         builder.Services.AddSingleton<CallLog>();
         builder.Services.AddSingleton<Counters>();
+        builder.Services.AddSingleton<WebhookDelivery>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDelivery>());
         builder.Services.AddProblemDetails();
         builder.Services.AddHttpClient<AppClient>(http =>
         {

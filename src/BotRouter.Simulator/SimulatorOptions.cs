@@ -31,6 +31,12 @@ public sealed class SimulatorOptions
     public string BotComponentId { get; set; } = "CmBot";
     public string AgentComponentId { get; set; } = "CustomerContact";
 
+    /// <summary>Delivery attempts per MO when the webhook does not answer 200 (1: no retry).</summary>
+    public int WebhookMaxAttempts { get; set; } = 5;
+
+    /// <summary>The pause before a webhook retry (CM waits minutes; shorter here for development).</summary>
+    public TimeSpan WebhookRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long one webhook or operator call to the app may take.</summary>
     public TimeSpan AppTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -89,6 +95,11 @@ public sealed class SimulatorOptions
         if (string.IsNullOrWhiteSpace(BotComponentId) || string.IsNullOrWhiteSpace(AgentComponentId))
         {
             errors.Add("Settings Simulator__BotComponentId and Simulator__AgentComponentId must not be empty.");
+        }
+
+        if (WebhookMaxAttempts < 1 || WebhookRetryDelay < TimeSpan.Zero)
+        {
+            errors.Add("Settings Simulator__WebhookMaxAttempts (>= 1) and Simulator__WebhookRetryDelay (>= 0) are out of range.");
         }
 
         if (string.IsNullOrWhiteSpace(BusinessNumber))

@@ -70,4 +70,24 @@ public sealed class CustomerTests : SimulatorTest
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("/simulator/customer/messages", await response.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Webhook_that_does_not_answer_200_gets_the_same_MO_again()
+    {
+        App.WebhookAnswers.Enqueue(503);
+
+        var result = await CustomerSaysAsync("are you there?");
+
+        Assert.Equal(503, result["webhookStatus"]!.GetValue<int>());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (App.Webhooks.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, Cancel);
+        }
+
+        var posts = App.Webhooks.ToArray();
+        Assert.Equal(2, posts.Length);
+        Assert.Equal(posts[0].Body, posts[1].Body);
+        Assert.Equal(1, (await GetAsync("/simulator/stats"))["webhookRetries"]!.GetValue<int>());
+    }
 }

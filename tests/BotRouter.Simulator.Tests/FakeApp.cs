@@ -15,6 +15,9 @@ public sealed class FakeApp : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedRequest> Webhooks { get; } = new();
     public ConcurrentQueue<ReceivedRequest> OperatorCalls { get; } = new();
+
+    /// <summary>Statuses the webhook answers next, one per post; 200 once empty.</summary>
+    public ConcurrentQueue<int> WebhookAnswers { get; } = new();
     public Uri BaseUrl => new(app.Urls.First());
 
     public static async Task<FakeApp> StartAsync(CancellationToken cancellationToken)
@@ -26,7 +29,7 @@ public sealed class FakeApp : IAsyncDisposable
         fake.app.MapPost("/api/webhook", async (HttpRequest request) =>
         {
             fake.Webhooks.Enqueue(await ReceivedRequest.ReadAsync(request));
-            return Results.Ok();
+            return Results.StatusCode(fake.WebhookAnswers.TryDequeue(out var status) ? status : StatusCodes.Status200OK);
         });
         fake.app.MapPost("/api/chats/{chatId}/{command}", async (HttpRequest request) =>
         {

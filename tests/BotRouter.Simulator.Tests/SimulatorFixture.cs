@@ -32,6 +32,7 @@ public abstract class SimulatorTest : IAsyncLifetime
             ProductToken = ProductToken,
             BusinessNumber = BusinessNumber,
             WebhookSecret = WebhookSecret,
+            WebhookRetryDelay = TimeSpan.FromMilliseconds(50),
         });
         await simulator.StartAsync(Cancel);
         Http = new HttpClient { BaseAddress = new Uri(simulator.Urls.First()) };

@@ -84,6 +84,7 @@ public sealed record SimulatorStats(
     long AuthenticationFailures,
     long WebhookPosts,
     long WebhookFailures,
+    long WebhookRetries,
     long AgentInboxMessages);
 
 /// <summary>Source-generated JSON for the simulator's own API and for CM-style answers (nulls written, like CM).</summary>

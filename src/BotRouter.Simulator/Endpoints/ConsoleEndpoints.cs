@@ -57,7 +57,7 @@ internal static class ConsoleEndpoints
     /// Customer Contact only (the agent inbox), which "lies dormant until CmBot is disabled".
     /// </summary>
     private static async Task<IResult> SendFromCustomerAsync(
-        HttpRequest http, RoutingTable table, Counters counters, CallLog log, AppClient app, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest http, RoutingTable table, Counters counters, WebhookDelivery webhook, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var request = await ReadAsync(http, SimulatorJson.Readable.CustomerMessageRequest, cancellationToken);
         if (request is null || string.IsNullOrWhiteSpace(request.Channel) || string.IsNullOrWhiteSpace(request.From) || string.IsNullOrWhiteSpace(request.Text))
@@ -101,16 +101,7 @@ internal static class ConsoleEndpoints
         node.Remove("messageContext"); // CM adds it only sometimes; the seed's example has none
         var moJson = node.ToJsonString(SimulatorJson.Readable.Options);
 
-        var answer = await app.PostWebhookAsync(moJson, cancellationToken);
-        Counters.Increment(ref counters.WebhookPosts);
-        if (answer.Status != StatusCodes.Status200OK)
-        {
-            Counters.Increment(ref counters.WebhookFailures);
-        }
-
-        log.Add("out", "webhook", "POST", "/api/webhook", chat.ChatId, null, moJson, answer.Status, answer.Body ?? answer.Error);
-        chat.Record("webhook", answer.Reached ? $"MO {reference} posted to the bot webhook" : $"MO {reference} not delivered: {answer.Error}", answer.Status, table.Now);
-        Log.WebhookPosted(logger, reference, chat.ChatId, answer.Status);
+        var answer = await webhook.DeliverAsync(chat, reference, moJson, attempt: 1, cancellationToken);
         return Results.Json(
             new CustomerMessageResult(chat.ChatId, reference, SimChat.Bot, answer.Reached ? answer.Status : null, answer.Error),
             SimulatorJson.Readable.CustomerMessageResult);

@@ -51,6 +51,7 @@ internal sealed class Counters
     public long AuthenticationFailures;
     public long WebhookPosts;
     public long WebhookFailures;
+    public long WebhookRetries;
     public long AgentInboxMessages;
 
     public static void Increment(ref long counter) => Interlocked.Increment(ref counter);
@@ -68,6 +69,7 @@ internal sealed class Counters
         Interlocked.Read(ref AuthenticationFailures),
         Interlocked.Read(ref WebhookPosts),
         Interlocked.Read(ref WebhookFailures),
+        Interlocked.Read(ref WebhookRetries),
         Interlocked.Read(ref AgentInboxMessages));
 
     public void Clear()
@@ -82,6 +84,7 @@ internal sealed class Counters
         Interlocked.Exchange(ref AuthenticationFailures, 0);
         Interlocked.Exchange(ref WebhookPosts, 0);
         Interlocked.Exchange(ref WebhookFailures, 0);
+        Interlocked.Exchange(ref WebhookRetries, 0);
         Interlocked.Exchange(ref AgentInboxMessages, 0);
     }
 }
