@@ -1,0 +1,423 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BotRouter.Core.Contracts;
+using BotRouter.Simulator.Contracts;
+using BotRouter.Simulator.Routing;
+
+namespace BotRouter.Simulator.Endpoints;
+
+/// <summary>
+/// CM.com's Bot Router as the app sees it: BMProxy sends and the control API (mutations, positions, resets).
+/// Every call is checked like CM would (product token, account, JSON shape), applied to the chat,
+/// and recorded with its exact bodies in the chat's timeline and the global call log.
+/// </summary>
+internal static class RouterEndpoints
+{
+    public const string ProductTokenHeader = "X-CM-PRODUCTTOKEN";
+    private const int MaxBodyBytes = 1024 * 1024;
+
+    public static void MapBotRouter(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/conversational/bmproxy/v1/accounts/{accountId}", (HttpContext http, string accountId) =>
+            HandleAsync(http, accountId, "send", requiresJson: true, Send));
+
+        app.MapPost("/conversational/control/v1/accounts/{accountId}/sessions/mutationrequests", (HttpContext http, string accountId) =>
+            HandleAsync(http, accountId, "mutation", requiresJson: true, (ctx, body) => Mutate(ctx, body, routeChatId: null)));
+
+        // The later "Router and Scripted Bot" API names the chat in the URL; accepted as well.
+        app.MapPost("/conversational/control/v1/accounts/{accountId}/chats/{chatId}/routing/mutationrequests", (HttpContext http, string accountId, string chatId) =>
+            HandleAsync(http, accountId, "mutation", requiresJson: true, (ctx, body) => Mutate(ctx, body, chatId)));
+
+        app.MapPost("/conversational/control/v1/accounts/{accountId}/sessions/positionrequests", (HttpContext http, string accountId) =>
+            HandleAsync(http, accountId, "position", requiresJson: true, Position));
+
+        app.MapPost("/conversational/control/v1/accounts/{accountId}/sessions/{chatId}/reset", (HttpContext http, string accountId, string chatId) =>
+            HandleAsync(http, accountId, "reset", requiresJson: false, (ctx, _) => Reset(ctx, chatId)));
+    }
+
+    /// <summary>The outcome of one CM call: status, the exact JSON answered, the chat it concerned, a one-line summary.</summary>
+    private sealed record Answer(int Status, BmSendResponse Body, SimChat? Chat, string Summary);
+
+    private sealed record RouterContext(RoutingTable Table, Counters Counters, SimulatorOptions Options);
+
+    private static async Task<IResult> HandleAsync(HttpContext http, string accountId, string kind, bool requiresJson, Func<RouterContext, string?, Answer> apply)
+    {
+        var services = http.RequestServices;
+        var table = services.GetRequiredService<RoutingTable>();
+        var counters = services.GetRequiredService<Counters>();
+        var log = services.GetRequiredService<CallLog>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RouterEndpoints).FullName!);
+        var options = table.Options;
+
+        var body = await ReadBodyAsync(http.Request, http.RequestAborted);
+        var tokenValid = ProductTokenMatches(http.Request.Headers[ProductTokenHeader].ToString(), options.ProductToken);
+
+        Answer answer;
+        if (body is null)
+        {
+            answer = Fail(StatusCodes.Status413PayloadTooLarge, 202, "Request body larger than 1 MiB");
+        }
+        else if (!tokenValid)
+        {
+            Counters.Increment(ref counters.AuthenticationFailures);
+            answer = Fail(StatusCodes.Status400BadRequest, 101, "Authentication failed");
+        }
+        else if (!AccountMatches(accountId, options.AccountId))
+        {
+            answer = Fail(StatusCodes.Status404NotFound, 404, "Unknown BotRouterAccountId");
+        }
+        else if (requiresJson && !IsJson(http.Request.ContentType))
+        {
+            answer = Fail(StatusCodes.Status400BadRequest, 202, "Content-Type must be application/json");
+        }
+        else
+        {
+            answer = apply(new RouterContext(table, counters, options), body.Length == 0 ? null : body);
+        }
+
+        var responseJson = JsonSerializer.Serialize(answer.Body, SimulatorJson.Readable.BmSendResponse);
+        log.Add("in", kind, http.Request.Method, http.Request.Path, answer.Chat?.ChatId, tokenValid, body, answer.Status, responseJson);
+        answer.Chat?.Record(kind, answer.Summary, answer.Status, table.Now);
+        Log.RouterCall(logger, kind, answer.Chat?.ChatId, answer.Status);
+        return Results.Text(responseJson, "application/json", Encoding.UTF8, answer.Status);
+    }
+
+    private static Answer Send(RouterContext ctx, string? body)
+    {
+        if (body is null || Parse(body) is not JsonObject root
+            || root["messages"] is not JsonObject messages || messages["msg"] is not JsonArray msgs || msgs.Count == 0)
+        {
+            return Fail(StatusCodes.Status400BadRequest, 202, "Invalid or missing JSON: expected {\"messages\":{\"msg\":[...]}}");
+        }
+
+        if (msgs.Count > 1000)
+        {
+            return Fail(StatusCodes.Status400BadRequest, 203, "Too many messages (max 1000)");
+        }
+
+        // A malformed message rejects the whole request: nothing is delivered, every problem is listed.
+        var problems = msgs.Select(ValidateMessage).Where(p => p is not null).Select(p => p!).ToList();
+        if (problems.Count > 0)
+        {
+            return new Answer(StatusCodes.Status400BadRequest, new BmSendResponse
+            {
+                Details = "Request contains errors in its messages; no message was sent",
+                ErrorCode = 201,
+                Messages = problems,
+            }, null, string.Join("; ", problems.Select(p => $"{p.MessageErrorCode} {p.MessageDetails}")));
+        }
+
+        BmSendRequest request;
+        try
+        {
+            request = JsonSerializer.Deserialize(body, CoreJson.Default.BmSendRequest)
+                      ?? throw new JsonException("null body");
+        }
+        catch (JsonException ex)
+        {
+            return Fail(StatusCodes.Status400BadRequest, 202, $"Invalid JSON: {ex.Message}");
+        }
+
+        var results = new List<BmSendResult>();
+        SimChat? lastChat = null;
+        var summaries = new List<string>();
+        foreach (var message in request.Messages.Msg)
+        {
+            var text = TextOf(message);
+            foreach (var recipient in message.To)
+            {
+                var chat = ChatOf(ctx, message, recipient.Number);
+                lastChat = chat;
+                Counters.Increment(ref ctx.Counters.BotSends);
+                if (chat.TrySendFromBot(text, message.Reference, message.RichContent?.Suggestions, ctx.Table.Now))
+                {
+                    Counters.Increment(ref ctx.Counters.AcceptedBotSends);
+                    results.Add(new BmSendResult { To = recipient.Number, Status = "Accepted", Reference = message.Reference, Parts = 1, MessageErrorCode = 0 });
+                    summaries.Add($"bot reply accepted \"{Shorten(text)}\"");
+                }
+                else
+                {
+                    Counters.Increment(ref ctx.Counters.RejectedBotSends);
+                    results.Add(new BmSendResult
+                    {
+                        To = recipient.Number,
+                        Status = "Rejected",
+                        Reference = message.Reference,
+                        Parts = 0,
+                        MessageDetails = $"Component {ctx.Options.BotComponentId} is disabled for chat {chat.ChatId}; the bot may not reply",
+                        MessageErrorCode = 401,
+                    });
+                    summaries.Add($"bot reply REJECTED (bot disabled) \"{Shorten(text)}\"");
+                }
+            }
+        }
+
+        var rejected = results.Count(r => r.Status == "Rejected");
+        var response = rejected == 0
+            ? new BmSendResponse { Details = $"Created {results.Count} message(s)", ErrorCode = 0, Messages = results }
+            : new BmSendResponse { Details = $"{rejected} of {results.Count} message(s) rejected", ErrorCode = 201, Messages = results };
+        return new Answer(StatusCodes.Status200OK, response, lastChat, string.Join("; ", summaries));
+    }
+
+    private static Answer Mutate(RouterContext ctx, string? body, string? routeChatId)
+    {
+        if (body is null || Parse(body) is not JsonObject root)
+        {
+            return Fail(StatusCodes.Status400BadRequest, 202, "Invalid or missing JSON: expected {\"ChatId\",\"Mutations\":[...]}");
+        }
+
+        if (routeChatId is not null)
+        {
+            if (root["ChatId"] is null)
+            {
+                root["ChatId"] = routeChatId;
+            }
+            else if (!SameChatId(root["ChatId"]?.GetValueKind() == JsonValueKind.String ? root["ChatId"]!.GetValue<string>() : null, routeChatId))
+            {
+                return Fail(StatusCodes.Status400BadRequest, 400, "ChatId in the body differs from the chatId in the URL");
+            }
+        }
+
+        MutationRequest request;
+        try
+        {
+            request = root.Deserialize(CoreJson.Default.MutationRequest) ?? throw new JsonException("null body");
+        }
+        catch (JsonException ex)
+        {
+            return Fail(StatusCodes.Status400BadRequest, 202, $"Invalid mutation request: {ex.Message}");
+        }
+
+        if (!Guid.TryParse(request.ChatId, out _))
+        {
+            return Fail(StatusCodes.Status400BadRequest, 400, "ChatId must be a GUID");
+        }
+
+        if (request.Mutations is not { Count: > 0 })
+        {
+            return Fail(StatusCodes.Status400BadRequest, 400, "Mutations must contain at least one mutation");
+        }
+
+        foreach (var mutation in request.Mutations)
+        {
+            if (mutation is null || (mutation.Type != Mutation.Enable && mutation.Type != Mutation.Disable))
+            {
+                return Fail(StatusCodes.Status400BadRequest, 400, $"$type must be {Mutation.Disable} or {Mutation.Enable}");
+            }
+
+            if (!string.Equals(mutation.ComponentId, ctx.Options.BotComponentId, StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(mutation.ComponentId, ctx.Options.AgentComponentId, StringComparison.OrdinalIgnoreCase))
+            {
+                return Fail(StatusCodes.Status400BadRequest, 400, $"Unknown ComponentId '{mutation.ComponentId}'");
+            }
+        }
+
+        if (ctx.Table.Find(request.ChatId) is not { } chat)
+        {
+            return Fail(StatusCodes.Status404NotFound, 404, $"Unknown chat {request.ChatId}");
+        }
+
+        Counters.Increment(ref ctx.Counters.Mutations);
+        var states = chat.Mutate(request.Mutations, request.Context, ctx.Table.Now);
+        var team = request.Context is { Count: > 0 } c ? $" with context {string.Join(", ", c.Select(kv => $"{kv.Key}={kv.Value}"))}" : string.Empty;
+        var summary = $"{string.Join(", ", request.Mutations.Select(m => $"{m.Type} {m.ComponentId}"))}{team} -> mode {states.Mode}";
+        return new Answer(StatusCodes.Status200OK, Ok($"Mutations applied; mode {states.Mode}"), chat, summary);
+    }
+
+    private static Answer Position(RouterContext ctx, string? body)
+    {
+        PositionRequest? request = null;
+        try
+        {
+            request = body is null ? null : JsonSerializer.Deserialize(body, CoreJson.Default.PositionRequest);
+        }
+        catch (JsonException)
+        {
+            // answered below as invalid JSON
+        }
+
+        if (request is null || string.IsNullOrWhiteSpace(request.FlowId) || string.IsNullOrWhiteSpace(request.StepId))
+        {
+            return Fail(StatusCodes.Status400BadRequest, 202, "Invalid position request: expected {\"ChatId\",\"FlowId\",\"StepId\"}");
+        }
+
+        if (!Guid.TryParse(request.ChatId, out _))
+        {
+            return Fail(StatusCodes.Status400BadRequest, 400, "ChatId must be a GUID");
+        }
+
+        if (ctx.Table.Find(request.ChatId) is not { } chat)
+        {
+            return Fail(StatusCodes.Status404NotFound, 404, $"Unknown chat {request.ChatId}");
+        }
+
+        if (!chat.TryPosition(request.FlowId, request.StepId, ctx.Table.Now))
+        {
+            Counters.Increment(ref ctx.Counters.RefusedPositions);
+            return new Answer(
+                StatusCodes.Status409Conflict,
+                Error(409, $"Component {ctx.Options.BotComponentId} is disabled for this chat; enable it before a position request"),
+                chat,
+                $"position {request.FlowId}/{request.StepId} REFUSED (bot disabled)");
+        }
+
+        Counters.Increment(ref ctx.Counters.Positions);
+        return new Answer(StatusCodes.Status200OK, Ok($"Positioned at {request.FlowId}/{request.StepId}"), chat, $"position {request.FlowId}/{request.StepId}");
+    }
+
+    private static Answer Reset(RouterContext ctx, string chatId)
+    {
+        if (!Guid.TryParse(chatId, out _))
+        {
+            return Fail(StatusCodes.Status400BadRequest, 400, "chatId must be a GUID");
+        }
+
+        if (ctx.Table.Find(chatId) is not { } chat)
+        {
+            return Fail(StatusCodes.Status404NotFound, 404, $"Unknown chat {chatId}");
+        }
+
+        Counters.Increment(ref ctx.Counters.Resets);
+        var states = chat.Reset(ctx.Table.Now);
+        return new Answer(StatusCodes.Status200OK, Ok("Routing reset to defaults"), chat, $"reset -> mode {states.Mode}");
+    }
+
+    /// <summary>CM's per-message checks, as message error codes (the simulator's mapping of 301-305).</summary>
+    private static BmSendResult? ValidateMessage(JsonNode? node)
+    {
+        if (node is not JsonObject msg)
+        {
+            return Problem(null, null, 202, "Message is not a JSON object");
+        }
+
+        var reference = StringOf(msg["reference"]);
+        var to = msg["to"] as JsonArray;
+        var firstNumber = to is { Count: > 0 } && to[0] is JsonObject r ? StringOf(r["number"]) : null;
+        if (to is not { Count: > 0 } || to.Any(t => t is not JsonObject o || string.IsNullOrWhiteSpace(StringOf(o["number"]))))
+        {
+            return Problem(firstNumber, reference, 301, "Message has no or an empty 'to' (recipient number)");
+        }
+
+        var badNumber = to.Select(t => StringOf(t!["number"])!).FirstOrDefault(n => !LooksLikeNumber(n));
+        if (badNumber is not null)
+        {
+            return Problem(badNumber, reference, 302, $"Invalid recipient number '{badNumber}' (expected +<digits> or 00<digits>)");
+        }
+
+        if (string.IsNullOrWhiteSpace(StringOf(msg["from"])))
+        {
+            return Problem(firstNumber, reference, 303, "Message has no 'from' (sender)");
+        }
+
+        var hasContent = msg["body"] is JsonObject b && !string.IsNullOrEmpty(StringOf(b["content"]));
+        var hasRich = msg["richContent"] is JsonObject;
+        if (msg["body"] is not JsonObject || (!hasContent && !hasRich))
+        {
+            return Problem(firstNumber, reference, 304, "Message has no body content (body.content or richContent)");
+        }
+
+        if (msg["allowedChannels"] is { } channels && (channels is not JsonArray list || list.Any(c => string.IsNullOrWhiteSpace(StringOf(c)))))
+        {
+            return Problem(firstNumber, reference, 304, "allowedChannels must be an array of channel names");
+        }
+
+        if (string.IsNullOrWhiteSpace(reference))
+        {
+            return Problem(firstNumber, null, 305, "Message has no 'reference'");
+        }
+
+        return null;
+    }
+
+    private static SimChat ChatOf(RouterContext ctx, BmMessage message, string recipient)
+    {
+        if (message.AllowedChannels is { Count: > 0 } channels)
+        {
+            return ctx.Table.Open(channels[0], recipient, message.From);
+        }
+
+        // Without a channel, Business Messaging picks one; the simulator picks the chat the customer last used (else SMS).
+        return ctx.Table.FindByParties(recipient, message.From) ?? ctx.Table.Open("SMS", recipient, message.From);
+    }
+
+    private static string TextOf(BmMessage message)
+    {
+        if (!string.IsNullOrEmpty(message.Body.Content))
+        {
+            return message.Body.Content;
+        }
+
+        var texts = message.RichContent?.Conversation?.Select(c => c.Text ?? c.Media?.MediaUri).Where(t => !string.IsNullOrEmpty(t));
+        return texts is null ? string.Empty : string.Join("\n", texts);
+    }
+
+    private static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync(cancellationToken);
+        return Encoding.UTF8.GetByteCount(body) > MaxBodyBytes ? null : body;
+    }
+
+    private static bool ProductTokenMatches(string presented, string expected)
+    {
+        if (string.IsNullOrWhiteSpace(presented))
+        {
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(expected))
+        {
+            return true;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented.Trim()), Encoding.UTF8.GetBytes(expected));
+    }
+
+    private static bool AccountMatches(string accountId, string expected) =>
+        Guid.TryParse(accountId, out var given) && Guid.TryParse(expected, out var known) && given == known;
+
+    private static bool SameChatId(string? a, string? b) =>
+        Guid.TryParse(a, out var x) && Guid.TryParse(b, out var y) && x == y;
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && contentType.Split(';')[0].Trim().EndsWith("json", StringComparison.OrdinalIgnoreCase);
+
+    private static bool LooksLikeNumber(string number)
+    {
+        var n = PhoneNumbers.Normalize(number);
+        return n.Length > 4 && n[0] == '+' && n.Skip(1).All(char.IsAsciiDigit);
+    }
+
+    private static JsonNode? Parse(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? StringOf(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+
+    private static string Shorten(string text) => text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
+
+    private static BmSendResult Problem(string? to, string? reference, int code, string details) =>
+        new() { To = to, Status = "Rejected", Reference = reference, Parts = 0, MessageDetails = details, MessageErrorCode = code };
+
+    private static BmSendResponse Ok(string details) => new() { Details = details, ErrorCode = 0, Messages = [] };
+
+    private static BmSendResponse Error(int code, string details) => new() { Details = details, ErrorCode = code, Messages = [] };
+
+    private static Answer Fail(int status, int code, string details) => new(status, Error(code, details), null, details);
+}
