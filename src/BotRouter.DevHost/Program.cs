@@ -37,7 +37,10 @@ if (StorageEndpoints.LocalPorts(configuration["AzureWebJobsStorage"]) is { } por
 WebApplication? simulator = null;
 if (withSimulator)
 {
-    simulator = SimulatorApp.Build(SimulatorSettings.From(configuration, simulatorUrl));
+    var options = SimulatorOptions.FromConfiguration(configuration);
+    options.Urls = simulatorUrl;
+    options.AppBaseUrl = new Uri(configuration["DevHost:Urls"] ?? DevHostApp.DefaultUrl);
+    simulator = SimulatorApp.Build(options);
     await simulator.StartAsync(stop.Token);
 }
 

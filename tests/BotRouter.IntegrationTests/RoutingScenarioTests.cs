@@ -21,7 +21,7 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
     private async Task Say(string chatId, string text, string? reference = null)
     {
         var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, text, reference));
-        Assert.Equal(200, answer.Status);
+        Assert.True(answer.Status == 200, answer.Body);
         await app.DrainAsync(chatId);
     }
 
@@ -74,7 +74,7 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
         foreach (var text in new[] { "hi", "1", "AB-12345" })
         {
             var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, text));
-            Assert.Equal(200, answer.Status);
+            Assert.True(answer.Status == 200, answer.Body);
         }
 
         await app.DrainAsync(chatId);
@@ -99,7 +99,7 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal(["bmproxy", "bmproxy", "mutationrequests"], calls.Select(c => c.Path.Split('/')[c.Path.Contains("bmproxy", StringComparison.Ordinal) ? 2 : ^1]));
         Assert.Equal($"/conversational/control/v1/accounts/{app.AccountId}/sessions/mutationrequests", calls[2].Path);
         Assert.True(JsonNode.DeepEquals(
-            JsonNode.Parse($$"""{"ChatId":"{{chatId}}","Mutations":[{"$type":"disableComponent","ComponentId":"CmBot"}],"Context":{"team":"general"}}"""),
+            JsonNode.Parse($$$"""{"ChatId":"{{{chatId}}}","Mutations":[{"$type":"disableComponent","ComponentId":"CmBot"}],"Context":{"team":"general"}}"""),
             calls[2].Json));
         var view = await app.ExecuteAsync(r => app.Function<ChatOperations>().Get(r, chatId, CancellationToken.None));
         Assert.Equal("agent", view.Problem("mode"));
@@ -175,7 +175,7 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
         var chatId = AppHarness.NewChatId();
         app.Router.FailNext(503, 503, 503, 503);
         var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, "hello"));
-        Assert.Equal(200, answer.Status);
+        Assert.True(answer.Status == 200, answer.Body);
 
         // First attempt: the client's own retries are spent on the outage; the queue would retry the message.
         await Assert.ThrowsAsync<BotRouter.Core.Routing.RouterUnavailableException>(() => app.DrainAsync(chatId));

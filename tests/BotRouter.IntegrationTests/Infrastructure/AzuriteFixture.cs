@@ -7,7 +7,7 @@ namespace BotRouter.IntegrationTests.Infrastructure;
 /// <summary>A real Azurite, in memory, on free ports, for the whole test assembly.</summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
-    private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFr2ZgTOEkhiDbpJVtSQ==";
+    private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Azurite azurite = new();
 
     public string ConnectionString { get; private set; } = string.Empty;
