@@ -71,4 +71,17 @@ public sealed class BmProxyTests : SimulatorTest
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Call_log_never_holds_the_product_token()
+    {
+        await OpenChatAsync();
+        (await BotSendsAsync("Welcome!")).Dispose();
+
+        using var response = await Http.GetAsync("/simulator/calls", Cancel);
+        var log = await response.Content.ReadAsStringAsync(Cancel);
+
+        Assert.Contains("\"productTokenValid\":true", log, StringComparison.Ordinal);
+        Assert.DoesNotContain(ProductToken, log, StringComparison.Ordinal);
+    }
 }
