@@ -98,7 +98,7 @@ internal static class RouterEndpoints
         }
 
         // A malformed message rejects the whole request: nothing is delivered, every problem is listed.
-        var problems = msgs.Select(ValidateMessage).Where(p => p is not null).Select(p => p!).ToList();
+        var problems = msgs.Select(m => ValidateMessage(m, ctx.Table)).Where(p => p is not null).Select(p => p!).ToList();
         if (problems.Count > 0)
         {
             return new Answer(StatusCodes.Status400BadRequest, new BmSendResponse
@@ -285,7 +285,7 @@ internal static class RouterEndpoints
     }
 
     /// <summary>CM's per-message checks, as message error codes (the simulator's mapping of 301-305).</summary>
-    private static BmSendResult? ValidateMessage(JsonNode? node)
+    private static BmSendResult? ValidateMessage(JsonNode? node, RoutingTable table)
     {
         if (node is not JsonObject msg)
         {
@@ -300,10 +300,11 @@ internal static class RouterEndpoints
             return Problem(firstNumber, reference, 301, "Message has no or an empty 'to' (recipient number)");
         }
 
-        var badNumber = to.Select(t => StringOf(t!["number"])!).FirstOrDefault(n => !LooksLikeNumber(n));
+        // Social channels address customers by a channel id rather than a phone number: known ids pass too.
+        var badNumber = to.Select(t => StringOf(t!["number"])!).FirstOrDefault(n => !LooksLikeNumber(n) && !table.KnowsCustomer(n));
         if (badNumber is not null)
         {
-            return Problem(badNumber, reference, 302, $"Invalid recipient number '{badNumber}' (expected +<digits> or 00<digits>)");
+            return Problem(badNumber, reference, 302, $"Invalid recipient '{badNumber}' (expected +<digits>, 00<digits> or the id of a known customer)");
         }
 
         if (string.IsNullOrWhiteSpace(StringOf(msg["from"])))
