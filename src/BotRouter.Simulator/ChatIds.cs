@@ -38,8 +38,4 @@ public static class PhoneNumbers
         var trimmed = (number ?? string.Empty).Trim().Replace(" ", string.Empty, StringComparison.Ordinal);
         return trimmed.StartsWith("00", StringComparison.Ordinal) ? "+" + trimmed[2..] : trimmed;
     }
-
-    /// <summary>For logs: keeps the last three digits only.</summary>
-    public static string Mask(string? number) =>
-        number is { Length: > 3 } n ? new string('*', n.Length - 3) + n[^3..] : "***";
 }

@@ -22,6 +22,10 @@ public static class SimulatorApp
             ApplicationName = typeof(SimulatorApp).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });
+        // Only the environment and args: a host running the simulator in-process must not lend it
+        // its appsettings.json (its Kestrel endpoints or logging would become the simulator's).
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args ?? []);
         options = options.WithFallbacks(builder.Configuration);
         if (options.Validate() is { Count: > 0 } errors)
         {

@@ -71,4 +71,28 @@ public sealed class BmProxyTests : SimulatorTest
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Call_log_never_holds_the_product_token()
+    {
+        await OpenChatAsync();
+        (await BotSendsAsync("Welcome!")).Dispose();
+
+        using var response = await Http.GetAsync("/simulator/calls", Cancel);
+        var log = await response.Content.ReadAsStringAsync(Cancel);
+
+        Assert.Contains("\"productTokenValid\":true", log, StringComparison.Ordinal);
+        Assert.DoesNotContain(ProductToken, log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reply_to_a_social_channel_id_of_a_known_customer_is_accepted()
+    {
+        await CustomerSaysAsync("hoi", channel: "Facebook Messenger", from: "psid-4711");
+
+        using var response = await BotSendsAsync("Hello there", to: "psid-4711");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Accepted", (await ReadAsync(response))!["messages"]![0]!["status"]!.GetValue<string>());
+    }
 }

@@ -38,7 +38,8 @@ internal static class RouterEndpoints
     }
 
     /// <summary>The outcome of one CM call: status, the exact JSON answered, the chat it concerned, a one-line summary.</summary>
-    private sealed record Answer(int Status, BmSendResponse Body, SimChat? Chat, string Summary);
+    /// <param name="InTimeline">True when the handler already wrote the chats' timelines (a send can reach several chats).</param>
+    private sealed record Answer(int Status, BmSendResponse Body, SimChat? Chat, string Summary, bool InTimeline = false);
 
     private sealed record RouterContext(RoutingTable Table, Counters Counters, SimulatorOptions Options);
 
@@ -79,7 +80,11 @@ internal static class RouterEndpoints
 
         var responseJson = JsonSerializer.Serialize(answer.Body, SimulatorJson.Readable.BmSendResponse);
         log.Add("in", kind, http.Request.Method, http.Request.Path, answer.Chat?.ChatId, tokenValid, body, answer.Status, responseJson);
-        answer.Chat?.Record(kind, answer.Summary, answer.Status, table.Now);
+        if (!answer.InTimeline)
+        {
+            answer.Chat?.Record(kind, answer.Summary, answer.Status, table.Now);
+        }
+
         Log.RouterCall(logger, kind, answer.Chat?.ChatId, answer.Status);
         return Results.Text(responseJson, "application/json", Encoding.UTF8, answer.Status);
     }
@@ -98,7 +103,7 @@ internal static class RouterEndpoints
         }
 
         // A malformed message rejects the whole request: nothing is delivered, every problem is listed.
-        var problems = msgs.Select(ValidateMessage).Where(p => p is not null).Select(p => p!).ToList();
+        var problems = msgs.Select(m => ValidateMessage(m, ctx.Table)).Where(p => p is not null).Select(p => p!).ToList();
         if (problems.Count > 0)
         {
             return new Answer(StatusCodes.Status400BadRequest, new BmSendResponse
@@ -136,6 +141,7 @@ internal static class RouterEndpoints
                     Counters.Increment(ref ctx.Counters.AcceptedBotSends);
                     results.Add(new BmSendResult { To = recipient.Number, Status = "Accepted", Reference = message.Reference, Parts = 1, MessageErrorCode = 0 });
                     summaries.Add($"bot reply accepted \"{Shorten(text)}\"");
+                    chat.Record("send", summaries[^1], StatusCodes.Status200OK, ctx.Table.Now);
                 }
                 else
                 {
@@ -150,6 +156,7 @@ internal static class RouterEndpoints
                         MessageErrorCode = 401,
                     });
                     summaries.Add($"bot reply REJECTED (bot disabled) \"{Shorten(text)}\"");
+                    chat.Record("send", summaries[^1], StatusCodes.Status200OK, ctx.Table.Now);
                 }
             }
         }
@@ -158,7 +165,7 @@ internal static class RouterEndpoints
         var response = rejected == 0
             ? new BmSendResponse { Details = $"Created {results.Count} message(s)", ErrorCode = 0, Messages = results }
             : new BmSendResponse { Details = $"{rejected} of {results.Count} message(s) rejected", ErrorCode = 201, Messages = results };
-        return new Answer(StatusCodes.Status200OK, response, lastChat, string.Join("; ", summaries));
+        return new Answer(StatusCodes.Status200OK, response, lastChat, string.Join("; ", summaries), InTimeline: true);
     }
 
     private static Answer Mutate(RouterContext ctx, string? body, string? routeChatId)
@@ -285,7 +292,7 @@ internal static class RouterEndpoints
     }
 
     /// <summary>CM's per-message checks, as message error codes (the simulator's mapping of 301-305).</summary>
-    private static BmSendResult? ValidateMessage(JsonNode? node)
+    private static BmSendResult? ValidateMessage(JsonNode? node, RoutingTable table)
     {
         if (node is not JsonObject msg)
         {
@@ -300,10 +307,11 @@ internal static class RouterEndpoints
             return Problem(firstNumber, reference, 301, "Message has no or an empty 'to' (recipient number)");
         }
 
-        var badNumber = to.Select(t => StringOf(t!["number"])!).FirstOrDefault(n => !LooksLikeNumber(n));
+        // Social channels address customers by a channel id rather than a phone number: known ids pass too.
+        var badNumber = to.Select(t => StringOf(t!["number"])!).FirstOrDefault(n => !LooksLikeNumber(n) && !table.KnowsCustomer(n));
         if (badNumber is not null)
         {
-            return Problem(badNumber, reference, 302, $"Invalid recipient number '{badNumber}' (expected +<digits> or 00<digits>)");
+            return Problem(badNumber, reference, 302, $"Invalid recipient '{badNumber}' (expected +<digits>, 00<digits> or the id of a known customer)");
         }
 
         if (string.IsNullOrWhiteSpace(StringOf(msg["from"])))

@@ -35,6 +35,12 @@ internal sealed class RoutingTable(SimulatorOptions options, TimeProvider time)
             .FirstOrDefault();
     }
 
+    public bool KnowsCustomer(string customerNumber)
+    {
+        var customer = PhoneNumbers.Normalize(customerNumber);
+        return chats.Values.Any(c => c.CustomerNumber == customer);
+    }
+
     public IReadOnlyList<ChatSummary> Summaries() =>
         [.. chats.Values.Select(c => c.Summary()).OrderByDescending(s => s.LastActivityUtc)];
 
