@@ -123,7 +123,8 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
             await foreach (var row in Range(lease.ChatId, InboxPrefix, max, cancellationToken))
             {
                 var payload = row.GetString("Payload");
-                if (payload is null && row.GetString("PayloadBlob") is { } blobName)
+                var blobName = row.GetString("PayloadBlob");
+                if (payload is null && blobName is not null)
                 {
                     var content = await payloads.GetBlobClient(blobName).DownloadContentAsync(cancellationToken);
                     payload = content.Value.Content.ToString();
@@ -133,7 +134,10 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
                     row.RowKey[InboxPrefix.Length..],
                     Enum.Parse<InboxKind>(row.GetString("Kind")!),
                     payload ?? string.Empty,
-                    row.GetDateTimeOffset("ReceivedUtc") ?? row.Timestamp ?? time.GetUtcNow()));
+                    row.GetDateTimeOffset("ReceivedUtc") ?? row.Timestamp ?? time.GetUtcNow())
+                {
+                    PayloadBlob = blobName,
+                });
             }
 
             return (IReadOnlyList<InboxItem>)items;
@@ -179,7 +183,10 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
             }
 
             await CommitAsync(lease, state, sequence, actions, cancellationToken);
-            await DeletePayloadBlobAsync(lease.ChatId, handled.Key, cancellationToken);
+            if (handled.PayloadBlob is { } blob)
+            {
+                await payloads.GetBlobClient(blob).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            }
         });
 
     public Task CommitCallAsync(ChatLease lease, ChatState state, RouterCall done, CancellationToken cancellationToken) =>
@@ -225,18 +232,6 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
 
         lease.State = state;
         lease.NextCallSequence = nextSequence;
-    }
-
-    private async Task DeletePayloadBlobAsync(string chatId, string key, CancellationToken cancellationToken)
-    {
-        // Only oversize payloads have a blob; a 404 here is the common case and costs one request.
-        try
-        {
-            await payloads.GetBlobClient($"{chatId}/{key}.json").DeleteIfExistsAsync(cancellationToken: cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-        }
     }
 
     private IAsyncEnumerable<TableEntity> Range(string chatId, string prefix, int max, CancellationToken cancellationToken)

@@ -29,6 +29,10 @@ public static class DevHostApp
         builder.Configuration.AddConfiguration(configuration);
         builder.WebHost.UseUrls(configuration["DevHost:Urls"] ?? DefaultUrl);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.AddFilter("Azure.Core", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
         builder.Services.AddBotRouter(builder.Configuration);
         builder.Services.AddScoped<Webhook>();

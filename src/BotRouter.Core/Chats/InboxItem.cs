@@ -9,7 +9,11 @@ public enum InboxKind
 }
 
 /// <summary>Something that happened to a chat and waits, in arrival order, to be handled.</summary>
-public sealed record InboxItem(string Key, InboxKind Kind, string Payload, DateTimeOffset ReceivedUtc);
+public sealed record InboxItem(string Key, InboxKind Kind, string Payload, DateTimeOffset ReceivedUtc)
+{
+    /// <summary>Set by the store when the payload was too large for a table row and lives in a blob.</summary>
+    public string? PayloadBlob { get; init; }
+}
 
 [JsonConverter(typeof(JsonStringEnumConverter<OperatorAction>))]
 public enum OperatorAction

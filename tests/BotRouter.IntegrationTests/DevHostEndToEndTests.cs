@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using BotRouter.DevHost;
+using BotRouter.IntegrationTests.Infrastructure;
+
+namespace BotRouter.IntegrationTests;
+
+/// <summary>
+/// The dev host as a user runs it: its own process, with the simulator, on real Azurite; a customer message
+/// posted to the webhook comes back as a BMProxy reply at the simulator.
+/// </summary>
+public sealed class DevHostEndToEndTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const string AccountId = "e17acdef-c918-423d-a01b-1000cd084f6a";
+    private readonly string appUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
+    private readonly string simulatorUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
+    private readonly StringBuilder output = new();
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private Process? process;
+
+    public async ValueTask InitializeAsync()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "BotRouter.DevHost.dll");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryRoot.Find(), RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        start.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
+        start.Environment["DevHost__Urls"] = appUrl;
+        start.Environment["Simulator__Urls"] = simulatorUrl;
+        start.Environment["BotRouter__AccountId"] = AccountId;
+        start.Environment["BotRouter__ProductToken"] = "e2e-token";
+        process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            try
+            {
+                using var health = await http.GetAsync($"{appUrl}/api/health");
+                if (health.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"The dev host did not become healthy:\n{Output}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process?.Dispose();
+        http.Dispose();
+    }
+
+    [Fact]
+    public async Task The_seed_example_webhook_with_a_text_gets_a_reply_at_the_simulator()
+    {
+        var chatId = Guid.NewGuid().ToString();
+        var body = JsonNode.Parse(ContractSamples.SeedWebhook)!.AsObject();
+        body["message"]!["text"] = "Hello";
+        body["reference"] = Guid.NewGuid().ToString();
+        body["conversationalRouter"]!["chatId"] = chatId;
+
+        using var posted = await http.PostAsync($"{appUrl}/api/webhook", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        Assert.Equal(200, (int)posted.StatusCode);
+
+        var send = await PollAsync(async () =>
+        {
+            var calls = await http.GetFromJsonAsync<JsonArray>($"{simulatorUrl}/simulator/calls?kind=send", TestContext.Current.CancellationToken);
+            return calls!.FirstOrDefault(c => c!["requestBody"]!.GetValue<string>().Contains("+316012345678", StringComparison.Ordinal) && c["status"]!.GetValue<int>() == 200);
+        });
+        var msg = JsonNode.Parse(send["requestBody"]!.GetValue<string>())!["messages"]!["msg"]![0]!;
+        Assert.Equal("WhatsApp", msg["allowedChannels"]![0]!.GetValue<string>());
+        Assert.True(send["productTokenValid"]!.GetValue<bool>());
+
+        var chat = await http.GetFromJsonAsync<JsonObject>($"{appUrl}/api/chats/{chatId}", TestContext.Current.CancellationToken);
+        Assert.Equal("bot", chat!["mode"]!.GetValue<string>());
+        Assert.Equal("welcome", chat["stepId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_customer_who_asks_for_a_human_reaches_the_agent_side_of_the_simulator()
+    {
+        using var first = await http.PostAsJsonAsync($"{simulatorUrl}/simulator/customer/messages", new { channel = "SMS", from = "+31687654321", text = "hi" }, TestContext.Current.CancellationToken);
+        var chatId = (await first.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["chatId"]!.GetValue<string>();
+        using var second = await http.PostAsJsonAsync($"{simulatorUrl}/simulator/customer/messages", new { channel = "SMS", from = "+31687654321", text = "agent please" }, TestContext.Current.CancellationToken);
+
+        var chat = await PollAsync(async () =>
+        {
+            var view = await http.GetFromJsonAsync<JsonObject>($"{simulatorUrl}/simulator/chats/{chatId}", TestContext.Current.CancellationToken);
+            return view!.ToJsonString().Contains("\"team\":\"general\"", StringComparison.Ordinal) ? view : null;
+        });
+
+        Assert.Contains("disable", chat.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        var stats = await http.GetFromJsonAsync<JsonObject>($"{simulatorUrl}/simulator/stats", TestContext.Current.CancellationToken);
+        Assert.Equal(0, stats!["rejectedBotSends"]!.GetValue<int>());
+    }
+
+    private async Task<JsonNode> PollAsync(Func<Task<JsonNode?>> probe)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"Nothing arrived within 30 s. Dev host output:\n{Output}");
+    }
+}
