@@ -201,4 +201,26 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
 
         Assert.Equal(404, answer.Status);
     }
+
+    [Fact]
+    public async Task A_take_over_racing_a_customer_message_never_lets_a_bot_reply_out_after_it()
+    {
+        for (var round = 0; round < 15; round++)
+        {
+            var chatId = AppHarness.NewChatId();
+            await Say(chatId, "hello");
+
+            // The customer writes while an agent takes over; processors for the chat run concurrently, as queue triggers do.
+            await Task.WhenAll(
+                app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, "1")),
+                app.ExecuteAsync(r => app.Function<ChatOperations>().TakeOver(r, chatId, CancellationToken.None)));
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => app.DrainAsync(chatId))));
+            await app.DrainAsync(chatId);
+
+            var calls = CallsFor(chatId);
+            var disable = calls.FindIndex(c => c.Path.EndsWith("/mutationrequests", StringComparison.Ordinal));
+            Assert.True(disable > 0, $"round {round}: no disable mutation");
+            Assert.DoesNotContain(calls.Skip(disable + 1), c => c.Path.Contains("/bmproxy/", StringComparison.Ordinal));
+        }
+    }
 }

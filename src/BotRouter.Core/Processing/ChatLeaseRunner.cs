@@ -31,6 +31,14 @@ public sealed partial class ChatLeaseRunner(IChatStore store, IWorkSignals signa
         {
             await work(lease);
         }
+        catch (LeaseLostException)
+        {
+            // Our lease expired and another processor took the chat: it re-reads and re-decides what we did
+            // not commit. Put the signal back so anything left is looked at again, without spending a retry.
+            LogLost(chatId, queue);
+            await signals.SignalAsync(queue, chatId, MinRetry, cancellationToken);
+            return false;
+        }
         finally
         {
             // A lost lease has nothing to release; any other failure leaves the lease to expire.
@@ -52,6 +60,9 @@ public sealed partial class ChatLeaseRunner(IChatStore store, IWorkSignals signa
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Chat {ChatId} is busy; {Queue} signal put back for {DelayMs} ms")]
     private partial void LogBusy(string chatId, WorkStage queue, double delayMs);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Lost the lease on chat {ChatId} while working; {Queue} signal put back")]
+    private partial void LogLost(string chatId, WorkStage queue);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Could not release chat {ChatId}; its lease will expire")]
     private partial void LogReleaseFailed(Exception e, string chatId);
