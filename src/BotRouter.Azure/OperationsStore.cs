@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using BotRouter.Core.Chats;
 using BotRouter.Core.Contracts;
 
 namespace BotRouter.Azure;
@@ -11,7 +12,7 @@ public sealed record PoisonMessage(string Queue, string Id, string? ChatId, Date
 public sealed record HealthReport(bool Healthy, IReadOnlyDictionary<string, string> Dependencies);
 
 /// <summary>Operator views of storage: health, and the poison queues (list and replay).</summary>
-public sealed class OperationsStore(QueueServiceClient queues, TableServiceClient tables)
+public sealed class OperationsStore(QueueServiceClient queues, TableServiceClient tables, IChatStore chats)
 {
     public static readonly IReadOnlyList<string> WorkQueues = [StorageNames.InboundQueue, StorageNames.RouterCommandsQueue];
 
@@ -41,7 +42,15 @@ public sealed class OperationsStore(QueueServiceClient queues, TableServiceClien
             }
 
             var peeked = await poison.PeekMessagesAsync(32, cancellationToken);
-            list.AddRange(peeked.Value.Select(m => new PoisonMessage(queue, m.MessageId, ChatIdOf(m.Body), m.InsertedOn, m.InsertedOn, m.DequeueCount, null)));
+            foreach (var m in peeked.Value)
+            {
+                // The queue keeps only the signal; why it failed, since when and how often is noted on the chat.
+                var chatId = ChatIdOf(m.Body);
+                var failure = chatId is null ? null : (await chats.GetAsync(chatId, cancellationToken))?.LastFailure;
+                list.Add(failure is null
+                    ? new PoisonMessage(queue, m.MessageId, chatId, m.InsertedOn, m.InsertedOn, m.DequeueCount, null)
+                    : new PoisonMessage(queue, m.MessageId, chatId, failure.FirstUtc, failure.LastUtc, failure.Attempts, failure.Error));
+            }
         }
 
         return list;

@@ -11,6 +11,13 @@ public sealed class QueueWorkSignals(QueueServiceClient queues) : IWorkSignals
     private readonly QueueClient inbound = queues.GetQueueClient(StorageNames.InboundQueue);
     private readonly QueueClient routerCommands = queues.GetQueueClient(StorageNames.RouterCommandsQueue);
 
+    public Task PoisonAsync(WorkStage queue, string chatId, CancellationToken cancellationToken) =>
+        StorageGuard.RunAsync("park a signal in the poison queue", () =>
+        {
+            var poison = queues.GetQueueClient(StorageNames.QueueOf(queue) + StorageNames.PoisonSuffix);
+            return poison.SendMessageAsync(JsonSerializer.Serialize(new QueueSignal(chatId), CoreJson.Default.QueueSignal), cancellationToken: cancellationToken);
+        });
+
     public Task SignalAsync(WorkStage queue, string chatId, TimeSpan delay, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("queue a signal", () =>
         {

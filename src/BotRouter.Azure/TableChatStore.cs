@@ -201,6 +201,9 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
             await CommitAsync(lease, state, lease.NextCallSequence, actions, cancellationToken);
         });
 
+    public Task SaveAsync(ChatLease lease, ChatState state, CancellationToken cancellationToken) =>
+        StorageGuard.RunAsync("save a chat", () => CommitAsync(lease, state, lease.NextCallSequence, [], cancellationToken));
+
     public Task ReleaseAsync(ChatLease lease, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("release a chat", async () =>
         {
@@ -267,6 +270,7 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
         ["BusinessNumber"] = s.BusinessNumber,
         ["UpdatedUtc"] = s.UpdatedUtc,
         ["History"] = JsonSerializer.Serialize(s.History.ToList(), CoreJson.Default.ListHistoryEntry),
+        ["LastFailure"] = s.LastFailure is null ? null : JsonSerializer.Serialize(s.LastFailure, CoreJson.Default.ProcessingFailure),
         ["LeaseOwner"] = leaseOwner,
         ["LeaseUntilTicks"] = leaseUntil.UtcTicks,
         ["NextCallSeq"] = nextCallSequence,
@@ -286,6 +290,7 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
         BusinessNumber = e.GetString("BusinessNumber"),
         UpdatedUtc = e.GetDateTimeOffset("UpdatedUtc") ?? e.Timestamp ?? DateTimeOffset.MinValue,
         History = Json(e.GetString("History"), CoreJson.Default.ListHistoryEntry) ?? [],
+        LastFailure = Json(e.GetString("LastFailure"), CoreJson.Default.ProcessingFailure),
     };
 
     private static T? Json<T>(string? json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>

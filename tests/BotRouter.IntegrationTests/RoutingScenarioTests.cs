@@ -223,4 +223,28 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
             Assert.DoesNotContain(calls.Skip(disable + 1), c => c.Path.Contains("/bmproxy/", StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public async Task A_call_CM_refuses_lands_in_the_poison_queue_with_its_reason_and_a_replay_sends_it_once()
+    {
+        var chatId = AppHarness.NewChatId();
+        app.Router.FailNext(400);
+        var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, "hello"));
+        Assert.Equal(200, answer.Status);
+        await app.DrainAsync(chatId);
+        Assert.Empty(CallsFor(chatId));
+
+        var poison = await app.ExecuteAsync(r => app.Function<Operations>().ListPoison(r, CancellationToken.None));
+        var listed = poison.Json!["messages"]!.AsArray().Single(m => m!["chatId"]?.GetValue<string>() == chatId)!;
+        Assert.Equal("router-commands", listed["queue"]!.GetValue<string>());
+        Assert.Contains("(400)", listed["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var replay = await app.ExecuteAsync(r => app.Function<Operations>().ReplayPoison(r, CancellationToken.None), $$"""{"queue":"router-commands","ids":["{{listed["id"]!.GetValue<string>()}}"]}""");
+        Assert.Equal(1, replay.Json!["replayed"]!.GetValue<int>());
+        await app.DrainAsync(chatId);
+        await app.DrainAsync(chatId);
+
+        Assert.Single(CallsFor(chatId));
+        Assert.Null((await app.Services.GetRequiredService<IChatStore>().GetAsync(chatId, CancellationToken.None))!.LastFailure);
+    }
 }

@@ -130,7 +130,7 @@ public sealed class TableChatStoreTests(AzuriteFixture azurite) : IAsyncLifetime
         var chatId = AppHarness.NewChatId();
         await store.TryAcquireAsync(chatId, "other", TimeSpan.FromSeconds(60), Ct);
         var signals = new RecordingSignals();
-        var runner = new ChatLeaseRunner(store, signals, new GuidIdSource(), Microsoft.Extensions.Logging.Abstractions.NullLogger<ChatLeaseRunner>.Instance);
+        var runner = new ChatLeaseRunner(store, signals, new GuidIdSource(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ChatLeaseRunner>.Instance);
         var ran = false;
 
         var done = await runner.RunAsync(WorkStage.Inbound, chatId, _ => { ran = true; return Task.CompletedTask; }, Ct);
@@ -149,5 +149,7 @@ public sealed class TableChatStoreTests(AzuriteFixture azurite) : IAsyncLifetime
             Sent.Add((queue, chatId));
             return Task.CompletedTask;
         }
+
+        public Task PoisonAsync(WorkStage queue, string chatId, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -18,8 +18,8 @@ public class RouterCommandProcessorTests
 
     public RouterCommandProcessorTests()
     {
-        var runner = new ChatLeaseRunner(store, signals, new GuidIdSource(), NullLogger<ChatLeaseRunner>.Instance);
-        processor = new RouterCommandProcessor(store, runner, router, time, NullLogger<RouterCommandProcessor>.Instance);
+        var runner = new ChatLeaseRunner(store, signals, new GuidIdSource(), time, NullLogger<ChatLeaseRunner>.Instance);
+        processor = new RouterCommandProcessor(store, runner, router, signals, time, NullLogger<RouterCommandProcessor>.Instance);
         router.SendAsync(default!, default!, default).ReturnsForAnyArgs(RouterOutcome.Ok(200));
     }
 
@@ -29,6 +29,7 @@ public class RouterCommandProcessorTests
         store.TryAcquireAsync(ChatId, Arg.Any<string>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>()).Returns(new LeaseAttempt(lease, TimeSpan.Zero));
         store.ReadOutboxAsync(lease, Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns(outbox, (IReadOnlyList<RouterCall>)[]);
         store.CommitCallAsync(lease, Arg.Do<ChatState>(s => lease.State = s), Arg.Any<RouterCall>(), Arg.Any<CancellationToken>()).Returns(Task.CompletedTask);
+        store.SaveAsync(lease, Arg.Do<ChatState>(s => lease.State = s), Arg.Any<CancellationToken>()).Returns(Task.CompletedTask);
         return lease;
     }
 
@@ -88,5 +89,38 @@ public class RouterCommandProcessorTests
 
         await signals.Received(1).SignalAsync(WorkStage.RouterCommands, ChatId, TimeSpan.FromSeconds(2), Arg.Any<CancellationToken>());
         await router.DidNotReceiveWithAnyArgs().SendAsync(default!, default!, default);
+    }
+
+    [Fact]
+    public async Task A_call_CM_refuses_for_good_parks_the_chat_in_the_poison_queue_with_the_reason_and_keeps_the_call()
+    {
+        RouterCall[] calls = [new("a", RouterCallKind.Mutation, "{}", 0, "a"), new("b", RouterCallKind.Reply, "{}", 0, "b")];
+        var lease = Hold(ChatState.New(ChatId, time.GetUtcNow()), calls);
+        router.SendAsync(ChatId, calls[0], Arg.Any<CancellationToken>()).Returns(new RouterOutcome(false, 400, "errorCode 101: Authentication failed"));
+
+        await processor.ProcessAsync(ChatId, TestContext.Current.CancellationToken);
+
+        await signals.Received(1).PoisonAsync(WorkStage.RouterCommands, ChatId, Arg.Any<CancellationToken>());
+        await router.DidNotReceive().SendAsync(ChatId, calls[1], Arg.Any<CancellationToken>());
+        await store.DidNotReceiveWithAnyArgs().CommitCallAsync(default!, default!, default!, default);
+        Assert.Contains("Authentication failed", lease.State.LastFailure!.Error, StringComparison.Ordinal);
+        Assert.Equal(WorkStage.RouterCommands, lease.State.LastFailure.Stage);
+    }
+
+    [Fact]
+    public async Task A_transient_failure_is_noted_on_the_chat_and_cleared_once_the_stage_succeeds()
+    {
+        var call = new RouterCall("a", RouterCallKind.Reply, "{}", 0, "a");
+        var lease = Hold(ChatState.New(ChatId, time.GetUtcNow()), call);
+        router.SendAsync(ChatId, call, Arg.Any<CancellationToken>()).Returns<RouterOutcome>(_ => throw new RouterUnavailableException("503 from CM"), _ => RouterOutcome.Ok(200));
+
+        await Assert.ThrowsAsync<RouterUnavailableException>(() => processor.ProcessAsync(ChatId, TestContext.Current.CancellationToken));
+        Assert.Equal(1, lease.State.LastFailure!.Attempts);
+        Assert.Contains("503 from CM", lease.State.LastFailure.Error, StringComparison.Ordinal);
+
+        store.ReadOutboxAsync(lease, Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns([call], (IReadOnlyList<RouterCall>)[]);
+        await processor.ProcessAsync(ChatId, TestContext.Current.CancellationToken);
+
+        Assert.Null(lease.State.LastFailure);
     }
 }

@@ -32,6 +32,9 @@ public sealed record ChatState
     public DateTimeOffset UpdatedUtc { get; init; }
     public IReadOnlyList<HistoryEntry> History { get; init; } = [];
 
+    /// <summary>The last processing failure not yet overcome, for operators (GET /api/poison).</summary>
+    public ProcessingFailure? LastFailure { get; init; }
+
     private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
 
     public static ChatState New(string chatId, DateTimeOffset now) => new() { ChatId = chatId, UpdatedUtc = now };
@@ -46,6 +49,12 @@ public sealed record ChatState
             : History.Skip(History.Count - HistoryLimit + 1).Append(entry).ToList();
         return this with { History = history, UpdatedUtc = time };
     }
+}
+
+/// <summary>Why processing a chat failed, since when and how often; cleared once the stage succeeds.</summary>
+public sealed record ProcessingFailure(WorkStage Stage, string Error, DateTimeOffset FirstUtc, DateTimeOffset LastUtc, int Attempts)
+{
+    public ProcessingFailure Again(string error, DateTimeOffset now) => this with { Error = error, LastUtc = now, Attempts = Attempts + 1 };
 }
 
 /// <summary>One routing event. Never holds phone numbers or secrets.</summary>

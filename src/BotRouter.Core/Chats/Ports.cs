@@ -27,6 +27,9 @@ public interface IChatStore
     /// <summary>Atomically: saves the state and removes the finished call from the outbox. Renews the lease.</summary>
     Task CommitCallAsync(ChatLease lease, ChatState state, RouterCall done, CancellationToken cancellationToken);
 
+    /// <summary>Saves the state alone (e.g. a failure note). Renews the lease.</summary>
+    Task SaveAsync(ChatLease lease, ChatState state, CancellationToken cancellationToken);
+
     Task ReleaseAsync(ChatLease lease, CancellationToken cancellationToken);
 }
 
@@ -59,6 +62,7 @@ public sealed class LeaseLostException(string chatId)
 /// <summary>The storage account (or Azurite) could not be reached or refused the request.</summary>
 public sealed class StorageUnavailableException(string message, Exception inner) : Exception(message, inner);
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<WorkStage>))]
 public enum WorkStage
 {
     Inbound,
@@ -69,6 +73,9 @@ public enum WorkStage
 public interface IWorkSignals
 {
     Task SignalAsync(WorkStage queue, string chatId, TimeSpan delay, CancellationToken cancellationToken);
+
+    /// <summary>Parks the chat's signal in the stage's poison queue, for an operator to look at and replay.</summary>
+    Task PoisonAsync(WorkStage queue, string chatId, CancellationToken cancellationToken);
 }
 
 /// <summary>Unique ids (reply references, inbox keys, lease owners) from one place, so tests can control them.</summary>

@@ -22,6 +22,7 @@ namespace BotRouter.Core.Contracts;
 [JsonSerializable(typeof(ChatView))]
 [JsonSerializable(typeof(FlowsView))]
 [JsonSerializable(typeof(QueueSignal))]
+[JsonSerializable(typeof(ProcessingFailure))]
 public sealed partial class CoreJson : JsonSerializerContext
 {
     /// <summary>

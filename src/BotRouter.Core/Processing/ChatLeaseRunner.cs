@@ -9,7 +9,7 @@ namespace BotRouter.Core.Processing;
 /// delay instead of failing, so contention never burns the queue's retry budget; a holder that crashed
 /// is covered because its lease expires before the delayed signal comes back for good.
 /// </summary>
-public sealed partial class ChatLeaseRunner(IChatStore store, IWorkSignals signals, IIdSource ids, ILogger<ChatLeaseRunner> logger)
+public sealed partial class ChatLeaseRunner(IChatStore store, IWorkSignals signals, IIdSource ids, TimeProvider time, ILogger<ChatLeaseRunner> logger)
 {
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan MinRetry = TimeSpan.FromMilliseconds(200);
@@ -27,9 +27,21 @@ public sealed partial class ChatLeaseRunner(IChatStore store, IWorkSignals signa
             return false;
         }
 
+        var failureBefore = lease.State.LastFailure;
         try
         {
             await work(lease);
+
+            // Clear a failure this stage has now overcome (not one the work itself just recorded).
+            if (failureBefore?.Stage == queue && ReferenceEquals(lease.State.LastFailure, failureBefore))
+            {
+                await store.SaveAsync(lease, lease.State with { LastFailure = null }, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is not (LeaseLostException or OperationCanceledException))
+        {
+            await NoteFailureAsync(lease, queue, e);
+            throw;
         }
         catch (LeaseLostException)
         {
@@ -57,6 +69,27 @@ public sealed partial class ChatLeaseRunner(IChatStore store, IWorkSignals signa
 
         return true;
     }
+
+    /// <summary>Writes down why the stage failed, so an operator sees it next to the poison message; best effort.</summary>
+    private async Task NoteFailureAsync(ChatLease lease, WorkStage queue, Exception e)
+    {
+        var now = time.GetUtcNow();
+        var error = $"{e.GetType().Name}: {e.Message}";
+        var failure = lease.State.LastFailure is { } previous && previous.Stage == queue
+            ? previous.Again(error, now)
+            : new ProcessingFailure(queue, error, now, now, 1);
+        try
+        {
+            await store.SaveAsync(lease, lease.State with { LastFailure = failure }, CancellationToken.None);
+        }
+        catch (Exception inner) when (inner is StorageUnavailableException or LeaseLostException)
+        {
+            LogNoteFailed(inner, lease.ChatId);
+        }
+    }
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Could not note the failure on chat {ChatId}")]
+    private partial void LogNoteFailed(Exception e, string chatId);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Chat {ChatId} is busy; {Queue} signal put back for {DelayMs} ms")]
     private partial void LogBusy(string chatId, WorkStage queue, double delayMs);

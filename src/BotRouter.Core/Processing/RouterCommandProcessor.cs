@@ -13,6 +13,7 @@ public sealed partial class RouterCommandProcessor(
     IChatStore store,
     ChatLeaseRunner runner,
     IRouterClient router,
+    IWorkSignals signals,
     TimeProvider time,
     ILogger<RouterCommandProcessor> logger)
 {
@@ -48,9 +49,16 @@ public sealed partial class RouterCommandProcessor(
                     }
                     else
                     {
-                        // CM refused the call for good: retrying cannot help. Record why, so an operator sees it.
+                        // CM refused the call for good: retrying cannot help. The call stays first in the outbox
+                        // (later calls must not overtake it) and the chat waits in the poison queue, with the
+                        // reason, until an operator fixes the cause and replays it or resets the chat.
                         LogRejected(chatId, call.Kind, call.Id, outcome.StatusCode, outcome.Detail);
-                        await store.CommitCallAsync(lease, state.Record(time.GetUtcNow(), Actors.Router, call.Kind.ToString().ToLowerInvariant(), $"rejected ({outcome.StatusCode}): {outcome.Detail}"), call, cancellationToken);
+                        now = time.GetUtcNow();
+                        var reason = $"{call.Kind} refused by the Bot Router ({outcome.StatusCode}): {outcome.Detail}";
+                        var failure = new ProcessingFailure(WorkStage.RouterCommands, reason, state.LastFailure?.FirstUtc ?? now, now, (state.LastFailure?.Attempts ?? 0) + 1);
+                        await store.SaveAsync(lease, state.Record(now, Actors.Router, call.Kind.ToString().ToLowerInvariant(), $"refused ({outcome.StatusCode}): {outcome.Detail}") with { LastFailure = failure }, cancellationToken);
+                        await signals.PoisonAsync(WorkStage.RouterCommands, chatId, cancellationToken);
+                        return;
                     }
                 }
             }
