@@ -47,6 +47,7 @@ public static class BotRouterServiceCollectionExtensions
 
         services.AddHttpClient<IRouterClient, CmRouterClient>((sp, http) =>
                 http.BaseAddress = sp.GetRequiredService<IOptions<BotRouterOptions>>().Value.BaseUrl)
+            .RemoveAllLoggers() // the default handlers put raw header values (the product token) in log state
             .AddStandardResilienceHandler(ConfigureResilience);
         return services;
     }

@@ -36,15 +36,19 @@ public sealed class AppHarness : IAsyncDisposable
 
     public IServiceProvider Services => Host.Services;
 
-    public static async Task<AppHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
+    public static Task<AppHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, Action<ILoggingBuilder>? logging = null) =>
+        StartAsync(azurite.ConnectionString, settings, logging);
+
+    public static async Task<AppHarness> StartAsync(string storage, IDictionary<string, string?>? settings = null, Action<ILoggingBuilder>? logging = null)
     {
         var router = await RouterFake.StartAsync();
         var accountId = Guid.NewGuid().ToString();
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["AzureWebJobsStorage"] = storage,
             ["BotRouter:BaseUrl"] = router.BaseUrl,
             ["BotRouter:AccountId"] = accountId,
             ["BotRouter:ProductToken"] = ProductToken,
