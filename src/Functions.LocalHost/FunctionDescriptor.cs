@@ -5,11 +5,14 @@ using Functions.LocalHost.Rpc;
 namespace Functions.LocalHost;
 
 /// <summary>One binding of a function, parsed from its raw JSON (as in functions.metadata).</summary>
-public sealed class BindingDescriptor
+public sealed partial class BindingDescriptor
 {
-    internal BindingDescriptor(JsonObject raw)
+    private readonly Func<string, string?> _settings;
+
+    internal BindingDescriptor(JsonObject raw, Func<string, string?> settings)
     {
         Raw = raw;
+        _settings = settings;
         Name = GetString("name") ?? string.Empty;
         Type = GetString("type") ?? string.Empty;
         Direction = (GetString("direction") ?? "in").ToUpperInvariant() switch
@@ -41,6 +44,7 @@ public sealed class BindingDescriptor
 
     public bool IsOutput => Direction != BindingInfo.Types.Direction.In;
 
+    /// <summary>A binding property with <c>%AppSetting%</c> references resolved, as the real host does.</summary>
     public string? GetString(string property)
     {
         // Binding JSON property names are case-insensitive for the real host.
@@ -48,12 +52,19 @@ public sealed class BindingDescriptor
         {
             if (string.Equals(key, property, StringComparison.OrdinalIgnoreCase) && value is JsonValue v && v.GetValueKind() == JsonValueKind.String)
             {
-                return v.GetValue<string>();
+                return ResolveSettings(v.GetValue<string>());
             }
         }
 
         return null;
     }
+
+    private string ResolveSettings(string value) =>
+        SettingReference().Replace(value, match => _settings(match.Groups[1].Value)
+            ?? throw new InvalidOperationException($"Binding '{Name}' refers to app setting '{match.Groups[1].Value}', which is not set."));
+
+    [System.Text.RegularExpressions.GeneratedRegex("%([^%]+)%")]
+    private static partial System.Text.RegularExpressions.Regex SettingReference();
 
     public IReadOnlyList<string> GetStrings(string property)
     {
@@ -93,14 +104,14 @@ public sealed class BindingDescriptor
 /// <summary>A function as loaded into the worker.</summary>
 public sealed class FunctionDescriptor
 {
-    internal FunctionDescriptor(RpcFunctionMetadata metadata, string appDirectory)
+    internal FunctionDescriptor(RpcFunctionMetadata metadata, string appDirectory, Func<string, string?> settings)
     {
         Name = metadata.Name;
         Id = string.IsNullOrEmpty(metadata.FunctionId) ? Guid.NewGuid().ToString() : metadata.FunctionId;
         Bindings = metadata.RawBindings
             .Select(raw => JsonNode.Parse(raw) as JsonObject)
             .OfType<JsonObject>()
-            .Select(o => new BindingDescriptor(o))
+            .Select(o => new BindingDescriptor(o, settings))
             .ToList();
         Trigger = Bindings.FirstOrDefault(b => b.IsTrigger && !b.IsOutput);
 

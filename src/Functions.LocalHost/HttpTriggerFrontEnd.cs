@@ -36,8 +36,11 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
     private readonly HttpMessageInvoker _client;
     private int _inFlight;
 
-    public HttpTriggerFrontEnd(WorkerSupervisor supervisor, OutputBindings outputs, ILogger logger)
+    private readonly Action<InvocationCompletedEventArgs> _completed;
+
+    public HttpTriggerFrontEnd(WorkerSupervisor supervisor, OutputBindings outputs, Action<InvocationCompletedEventArgs> completed, ILogger logger)
     {
+        _completed = completed;
         _supervisor = supervisor;
         _outputs = outputs;
         _logger = logger;
@@ -148,7 +151,17 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         {
             using (response)
             {
-                await CopyResponseAsync(context, response, aborted);
+                // The worker answers a function that threw with an empty 200. A bodiless response
+                // is therefore held until the invocation outcome is known (it follows within
+                // milliseconds), so a failed invocation becomes a 500 as with the real host.
+                if (response.Content.Headers.ContentLength == 0 && await HasFailedAsync(invocation))
+                {
+                    context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                }
+                else
+                {
+                    await CopyResponseAsync(context, response, aborted);
+                }
             }
         }
 
@@ -160,16 +173,33 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
             {
                 await _outputs.ApplyAsync(function, result, CancellationToken.None);
                 Log.InvocationSucceeded(_logger, function.Name, invocationId);
+                _completed(new(function.Name, invocationId, true, null, null));
             }
             else
             {
-                Log.InvocationFailed(_logger, function.Name, invocationId, result.Result?.Exception?.Message ?? "(no message)");
+                var error = result.Result?.Exception?.Message ?? "(no message)";
+                Log.InvocationFailed(_logger, function.Name, invocationId, error);
+                _completed(new(function.Name, invocationId, false, error, null));
             }
         }
-        catch (Exception ex) when (ex is TimeoutException or WorkerUnavailableException or OperationCanceledException or InvalidOperationException)
+        catch (Exception ex) when (ex is TimeoutException or WorkerUnavailableException or OperationCanceledException or InvalidOperationException or Azure.RequestFailedException)
         {
             await invocationCts.CancelAsync();
             Log.InvocationFailed(_logger, function.Name, invocationId, ex.Message);
+            _completed(new(function.Name, invocationId, false, ex.Message, null));
+        }
+    }
+
+    private static async Task<bool> HasFailedAsync(Task<InvocationResponse> invocation)
+    {
+        try
+        {
+            var result = await invocation.WaitAsync(TimeSpan.FromSeconds(5));
+            return result.Result?.Status != StatusResult.Types.Status.Success;
+        }
+        catch (Exception ex) when (ex is TimeoutException or WorkerUnavailableException or OperationCanceledException)
+        {
+            return true;
         }
     }
 

@@ -46,6 +46,9 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         _logger = _loggerFactory.CreateLogger("Functions.LocalHost");
     }
 
+    /// <summary>Raised after each invocation (HTTP or queue), on a thread-pool thread.</summary>
+    public event EventHandler<InvocationCompletedEventArgs>? InvocationCompleted;
+
     /// <summary>Base address of the HTTP triggers (e.g. http://127.0.0.1:7071/), set once started.</summary>
     public Uri? HttpBaseAddress { get; private set; }
 
@@ -67,6 +70,23 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
     public IReadOnlyDictionary<string, int> QueuePeakConcurrency =>
         _queueListeners.ToDictionary(l => l.QueueName, l => l.PeakConcurrency, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Messages being processed right now per queue (queue name → count).</summary>
+    public IReadOnlyDictionary<string, int> QueueInFlight =>
+        _queueListeners.ToDictionary(l => l.QueueName, l => l.InFlight, StringComparer.OrdinalIgnoreCase);
+
+    private void OnInvocationCompleted(InvocationCompletedEventArgs args)
+    {
+        try
+        {
+            InvocationCompleted?.Invoke(this, args);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A subscriber's bug must not fail the invocation's bookkeeping.
+            Log.ObserverFailed(_logger, ex);
+        }
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
@@ -87,7 +107,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
 
         var queues = new QueueClientFactory(_app);
         var outputs = new OutputBindings(queues, QueueOptions, _loggerFactory.CreateLogger("Functions.LocalHost.Outputs"));
-        _frontEnd = new HttpTriggerFrontEnd(_supervisor, outputs, _loggerFactory.CreateLogger("Functions.LocalHost.Http"));
+        _frontEnd = new HttpTriggerFrontEnd(_supervisor, outputs, OnInvocationCompleted, _loggerFactory.CreateLogger("Functions.LocalHost.Http"));
         _httpApp = BuildHttpServer(_frontEnd, _app, out var routes);
         await _httpApp.StartAsync(cancellationToken);
         HttpBaseAddress = new Uri(GetAddress(_httpApp) + "/");
@@ -111,7 +131,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
                     continue;
                 }
 
-                var listener = new QueueTriggerListener(function, QueueOptions, queues, _supervisor, outputs, _loggerFactory.CreateLogger("Functions.LocalHost.Queues"));
+                var listener = new QueueTriggerListener(function, QueueOptions, queues, _supervisor, outputs, OnInvocationCompleted, _loggerFactory.CreateLogger("Functions.LocalHost.Queues"));
                 await listener.StartAsync(cancellationToken);
                 _queueListeners.Add(listener);
                 Log.QueueListening(_logger, function.Name, listener.QueueName);

@@ -97,4 +97,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Host stopped")]
     public static partial void HostStopped(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An InvocationCompleted handler threw")]
+    public static partial void ObserverFailed(ILogger logger, Exception exception);
 }

@@ -104,13 +104,28 @@ internal sealed class QueueClientFactory(FunctionApp app)
 {
     private readonly ConcurrentDictionary<(string Connection, string Queue), Lazy<Task<QueueClient>>> _clients = new();
 
-    public Task<QueueClient> GetAsync(string? connectionName, string queueName, CancellationToken cancellationToken) =>
-        _clients.GetOrAdd((connectionName ?? string.Empty, queueName), key => new Lazy<Task<QueueClient>>(async () =>
+    public Task<QueueClient> GetAsync(string? connectionName, string queueName, CancellationToken cancellationToken)
+    {
+        var key = (connectionName ?? string.Empty, queueName);
+        var entry = _clients.GetOrAdd(key, k => new Lazy<Task<QueueClient>>(() => CreateAsync(k.Item1, k.Item2)));
+        if (entry.IsValueCreated && entry.Value.IsFaulted)
         {
-            var client = new QueueClient(ResolveConnectionString(key.Connection), key.Queue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
-            await client.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            return client;
-        })).Value;
+            // Do not cache failures (e.g. storage not up yet): the next call tries again.
+            _clients.TryRemove(new KeyValuePair<(string, string), Lazy<Task<QueueClient>>>(key, entry));
+            entry = _clients.GetOrAdd(key, k => new Lazy<Task<QueueClient>>(() => CreateAsync(k.Item1, k.Item2)));
+        }
+
+        return entry.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task<QueueClient> CreateAsync(string connectionName, string queueName)
+    {
+        var client = new QueueClient(ResolveConnectionString(connectionName), queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+
+        // Create the queue if missing, as the Storage extension does for triggers and outputs.
+        await client.CreateIfNotExistsAsync();
+        return client;
+    }
 
     private string ResolveConnectionString(string connectionName)
     {

@@ -34,12 +34,15 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     private readonly CancellationTokenSource _stopPolling = new();
     private readonly CancellationTokenSource _abandon = new();
     private readonly ConcurrentDictionary<string, Task> _inFlight = new();
-    private readonly SemaphoreSlim _completed = new(0);
+    private readonly SemaphoreSlim _drained = new(0);
     private Task? _loop;
     private int _peakConcurrency;
 
-    public QueueTriggerListener(FunctionDescriptor function, QueueTriggerOptions options, QueueClientFactory queues, WorkerSupervisor supervisor, OutputBindings outputs, ILogger logger)
+    private readonly Action<InvocationCompletedEventArgs> _completed;
+
+    public QueueTriggerListener(FunctionDescriptor function, QueueTriggerOptions options, QueueClientFactory queues, WorkerSupervisor supervisor, OutputBindings outputs, Action<InvocationCompletedEventArgs> completed, ILogger logger)
     {
+        _completed = completed;
         _function = function;
         _trigger = function.Trigger ?? throw new ArgumentException("Function has no trigger.", nameof(function));
         _options = options;
@@ -52,6 +55,9 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     }
 
     public string QueueName => _queueName;
+
+    /// <summary>Messages being processed right now.</summary>
+    public int InFlight => _inFlight.Count;
 
     /// <summary>Most invocations this listener had in flight at once.</summary>
     public int PeakConcurrency => Volatile.Read(ref _peakConcurrency);
@@ -73,7 +79,7 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
                 // newBatchThreshold: only fetch again once in-flight work has drained to the threshold.
                 while (_inFlight.Count > _options.NewBatchThreshold)
                 {
-                    await _completed.WaitAsync(stop);
+                    await _drained.WaitAsync(stop);
                 }
 
                 var queue = await _queues.GetAsync(_connection, _queueName, stop);
@@ -100,7 +106,7 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
                         (_, state) =>
                         {
                             _inFlight.TryRemove((string)state!, out var _);
-                            _completed.Release();
+                            _drained.Release();
                         },
                         message.MessageId,
                         CancellationToken.None,
@@ -153,19 +159,23 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
             }
 
             bool succeeded;
+            var request = BuildRequest(message, text, bytes, lease.PopReceipt);
             try
             {
                 var worker = await _supervisor.GetReadyWorkerAsync(_abandon.Token);
-                var response = await worker.InvokeAsync(BuildRequest(message, text, bytes, lease.PopReceipt), _abandon.Token);
+                var response = await worker.InvokeAsync(request, _abandon.Token);
                 succeeded = response.Result?.Status == StatusResult.Types.Status.Success;
                 if (succeeded)
                 {
                     await _outputs.ApplyAsync(_function, response, _abandon.Token);
                     Log.QueueInvocationSucceeded(_logger, _function.Name, message.MessageId, message.DequeueCount);
+                    _completed(new(_function.Name, request.InvocationId, true, null, message.DequeueCount));
                 }
                 else
                 {
-                    Log.QueueInvocationFailed(_logger, _function.Name, message.MessageId, message.DequeueCount, response.Result?.Exception?.Message ?? "(no message)");
+                    var error = response.Result?.Exception?.Message ?? "(no message)";
+                    Log.QueueInvocationFailed(_logger, _function.Name, message.MessageId, message.DequeueCount, error);
+                    _completed(new(_function.Name, request.InvocationId, false, error, message.DequeueCount));
                 }
             }
             catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
@@ -178,6 +188,7 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
             {
                 // E.g. the worker died mid-invocation: a failed attempt like any other.
                 Log.QueueInvocationFailed(_logger, _function.Name, message.MessageId, message.DequeueCount, ex.Message);
+                _completed(new(_function.Name, request.InvocationId, false, ex.Message, message.DequeueCount));
                 succeeded = false;
             }
 
@@ -273,7 +284,7 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
         await StopAsync(TimeSpan.FromSeconds(5));
         _stopPolling.Dispose();
         _abandon.Dispose();
-        _completed.Dispose();
+        _drained.Dispose();
     }
 
     /// <summary>Keeps a received message invisible while it is processed, tracking its latest pop receipt.</summary>

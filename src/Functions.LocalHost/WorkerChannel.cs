@@ -181,6 +181,8 @@ internal sealed class WorkerChannel
                 RelayLog(message.RpcLog);
                 break;
             case StreamingMessage.ContentOneofCase.WorkerStatusResponse:
+            case StreamingMessage.ContentOneofCase.None:
+                // None: a message type outside this host's protocol subset; nothing to do with it.
                 break;
             default:
                 Log.UnexpectedMessage(_logger, message.ContentCase.ToString(), WorkerId);

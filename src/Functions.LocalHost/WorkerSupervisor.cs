@@ -269,7 +269,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         }
 
         token.ThrowIfCancellationRequested();
-        return metadata.Select(m => new FunctionDescriptor(m, _app.Directory)).ToList();
+        return metadata.Select(m => new FunctionDescriptor(m, _app.Directory, _app.GetSetting)).ToList();
     }
 
     private Process Launch(string workerId)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 
@@ -9,9 +10,9 @@ public sealed partial class QueueFunctions(ILogger<QueueFunctions> logger)
     // Records every processed message (with its trigger metadata) to a queue the test reads,
     // so the test observes the worker's view of the invocation rather than the host's.
     [Function("Record")]
-    [QueueOutput("processed")]
+    [QueueOutput("%ProcessedQueue%")]
     public async Task<string> Record(
-        [QueueTrigger("work")] string message,
+        [QueueTrigger("%WorkQueue%")] string message,
         string id,
         long dequeueCount,
         DateTimeOffset insertionTime,
@@ -20,25 +21,28 @@ public sealed partial class QueueFunctions(ILogger<QueueFunctions> logger)
     {
         LogProcessing(logger, id, message);
 
-        // "slow:<ms>" lets tests keep invocations in flight (concurrency, restarts).
+        // "slow:<ms>|..." keeps the invocation in flight (concurrency, restart and shutdown tests).
+        var started = DateTimeOffset.UtcNow;
         if (message.StartsWith("slow:", StringComparison.Ordinal) &&
             int.TryParse(message.AsSpan(5).ToString().Split('|')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var delay))
         {
             await Task.Delay(delay, cancellationToken);
         }
 
-        return string.Join(
-            '|',
+        // The returned JSON string goes to the output queue; tests read what the worker saw.
+        return JsonSerializer.Serialize(new ProcessedRecord(
             message,
             id,
-            dequeueCount.ToString(CultureInfo.InvariantCulture),
-            insertionTime.ToString("O", CultureInfo.InvariantCulture),
-            string.IsNullOrEmpty(popReceipt) ? "no-pop" : "pop",
-            Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            dequeueCount,
+            insertionTime,
+            !string.IsNullOrEmpty(popReceipt),
+            Environment.ProcessId,
+            started,
+            DateTimeOffset.UtcNow));
     }
 
     [Function("AlwaysFails")]
-    public void AlwaysFails([QueueTrigger("failing")] string message)
+    public void AlwaysFails([QueueTrigger("%FailingQueue%")] string message)
     {
         LogFailing(logger, message);
         throw new InvalidOperationException($"boom: {message}");
@@ -50,3 +54,14 @@ public sealed partial class QueueFunctions(ILogger<QueueFunctions> logger)
     [LoggerMessage(Level = LogLevel.Warning, Message = "Failing on purpose for {Message}")]
     private static partial void LogFailing(ILogger logger, string message);
 }
+
+/// <summary>What the Record function writes to the output queue for each message.</summary>
+public sealed record ProcessedRecord(
+    string Message,
+    string Id,
+    long DequeueCount,
+    DateTimeOffset InsertionTime,
+    bool HasPopReceipt,
+    int ProcessId,
+    DateTimeOffset Started,
+    DateTimeOffset Finished);
