@@ -31,7 +31,8 @@ public sealed record QueueTriggerOptions
     /// <summary>true: base64 (the default); false: "none", the message text as it is.</summary>
     public bool Base64 { get; init; } = true;
 
-    internal static QueueTriggerOptions FromHostJson(JsonObject hostJson)
+    /// <summary>Reads host.json <c>extensions.queues</c>, applying the extension's defaults.</summary>
+    public static QueueTriggerOptions FromHostJson(JsonObject hostJson)
     {
         var options = new QueueTriggerOptions();
         if (hostJson["extensions"]?["queues"] is not JsonObject queues)
