@@ -233,6 +233,9 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
         {
             InvocationId = Guid.NewGuid().ToString(),
             FunctionId = _function.Id,
+
+            // The dotnet worker reads the trace context unconditionally; the real host always sends one.
+            TraceContext = new RpcTraceContext(),
         };
 
         var data = _trigger.DataType == BindingInfo.Types.DataType.Binary
@@ -249,7 +252,6 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
         AddTime(request, "InsertionTime", message.InsertedOn);
         AddTime(request, "ExpirationTime", message.ExpiresOn);
         AddTime(request, "NextVisibleTime", message.NextVisibleOn);
-        request.RetryContext = null;
         return request;
     }
 

@@ -65,21 +65,37 @@ internal sealed class HostHarness : IAsyncDisposable
         return new HostHarness(host, azurite.ConnectionString, prefix, loggerFactory);
     }
 
-    public QueueClient Queue(string name)
+    private readonly Dictionary<string, QueueClient> _clients = [];
+
+    public async Task<QueueClient> QueueAsync(string name, CancellationToken cancellationToken)
     {
-        var client = new QueueClient(ConnectionString, name);
-        client.CreateIfNotExists();
+        QueueClient? client;
+        lock (_clients)
+        {
+            _clients.TryGetValue(name, out client);
+        }
+
+        if (client is null)
+        {
+            client = new QueueClient(ConnectionString, name);
+            await client.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            lock (_clients)
+            {
+                _clients[name] = client;
+            }
+        }
+
         return client;
     }
 
     /// <summary>Sends a message the way the Storage SDK/host expect by default (base64).</summary>
     public async Task<SendReceipt> SendAsync(string queue, string text, CancellationToken cancellationToken) =>
-        (await Queue(queue).SendMessageAsync(Convert.ToBase64String(Encoding.UTF8.GetBytes(text)), cancellationToken)).Value;
+        (await (await QueueAsync(queue, cancellationToken)).SendMessageAsync(Convert.ToBase64String(Encoding.UTF8.GetBytes(text)), cancellationToken)).Value;
 
     /// <summary>Reads (and deletes) all messages currently in a queue, base64-decoded.</summary>
     public async Task<List<string>> DrainAsync(string queue, CancellationToken cancellationToken)
     {
-        var client = Queue(queue);
+        var client = await QueueAsync(queue, cancellationToken);
         var result = new List<string>();
         while (true)
         {
@@ -98,7 +114,7 @@ internal sealed class HostHarness : IAsyncDisposable
     }
 
     public async Task<int> CountAsync(string queue, CancellationToken cancellationToken) =>
-        (await Queue(queue).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        (await (await QueueAsync(queue, cancellationToken)).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
 
     public async ValueTask DisposeAsync()
     {
