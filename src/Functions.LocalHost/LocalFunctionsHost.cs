@@ -63,6 +63,9 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
 
     public int? WorkerProcessId => _supervisor?.WorkerProcessId;
 
+    /// <summary>host.json extensions.http.routePrefix ("api" by default; "" for none).</summary>
+    public string RoutePrefix => _app?.RoutePrefix ?? "api";
+
     /// <summary>The effective host.json queue options.</summary>
     public QueueTriggerOptions? QueueOptions { get; private set; }
 
@@ -132,7 +135,18 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
                 }
 
                 var listener = new QueueTriggerListener(function, QueueOptions, queues, _supervisor, outputs, OnInvocationCompleted, _loggerFactory.CreateLogger("Functions.LocalHost.Queues"));
-                await listener.StartAsync(cancellationToken);
+                try
+                {
+                    await listener.StartAsync(cancellationToken);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or FormatException or ArgumentException or Azure.RequestFailedException or HttpRequestException)
+                {
+                    // Like the real host: one misconfigured function is reported and skipped, the rest run.
+                    Log.QueueListenerFailed(_logger, function.Name, ex);
+                    await listener.DisposeAsync();
+                    continue;
+                }
+
                 _queueListeners.Add(listener);
                 Log.QueueListening(_logger, function.Name, listener.QueueName);
             }

@@ -100,4 +100,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An InvocationCompleted handler threw")]
     public static partial void ObserverFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Function}: the queue trigger could not start and the function will not run")]
+    public static partial void QueueListenerFailed(ILogger logger, string function, Exception exception);
 }

@@ -12,8 +12,11 @@ internal static class Measurement
     public static async Task RunAsync(LocalFunctionsHost host, int count, CancellationToken cancellationToken)
     {
         var baseAddress = host.HttpBaseAddress ?? throw new InvalidOperationException("Not started.");
-        var function = host.Functions.FirstOrDefault(f => string.Equals(f.Trigger?.Type, "httpTrigger", StringComparison.OrdinalIgnoreCase)
-            && f.Trigger!.GetString("route") is null && f.Trigger.GetStrings("methods") is var m && (m.Count == 0 || m.Contains("get", StringComparer.OrdinalIgnoreCase)));
+        // A function with no route parameters answering GET: "Ping" in the test worker.
+        var candidates = host.Functions.Where(f => string.Equals(f.Trigger?.Type, "httpTrigger", StringComparison.OrdinalIgnoreCase)
+            && f.Trigger!.GetString("route") is null
+            && f.Trigger.GetStrings("methods") is var m && (m.Count == 0 || m.Contains("get", StringComparer.OrdinalIgnoreCase))).ToList();
+        var function = candidates.FirstOrDefault(f => f.Name == "Ping") ?? candidates.FirstOrDefault();
         using var client = new HttpClient { BaseAddress = baseAddress };
         var output = Console.Out;
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"worker start-up (launch to all {host.Functions.Count} functions loaded): {host.WorkerStartupTime.TotalMilliseconds:F0} ms"));
@@ -26,17 +29,10 @@ internal static class Measurement
             return;
         }
 
-        var path = $"{(host.Functions.Count > 0 ? RoutePrefixOf(baseAddress, host) : string.Empty)}{function.Name}";
+        var path = string.IsNullOrEmpty(host.RoutePrefix) ? function.Name : $"{host.RoutePrefix}/{function.Name}";
         var viaHost = await TimeAsync(client, path, count, cancellationToken);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"via host       GET /{path} x{count}: mean {viaHost.Mean:F3} ms, p50 {viaHost.P50:F3} ms, p95 {viaHost.P95:F3} ms"));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"host overhead per HTTP invocation (p50 difference, includes the worker's own pipeline): {viaHost.P50 - plain.P50:F3} ms"));
-    }
-
-    private static string RoutePrefixOf(Uri baseAddress, LocalFunctionsHost host)
-    {
-        _ = baseAddress;
-        _ = host;
-        return "api/";
     }
 
     private static async Task<(double Mean, double P50, double P95)> TimeAsync(HttpClient client, string path, int count, CancellationToken cancellationToken)

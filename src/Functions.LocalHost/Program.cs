@@ -44,7 +44,16 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
 });
 
 await using var host = new LocalFunctionsHost(new LocalFunctionsHostOptions { AppDirectory = appDir, HttpPort = port });
-await host.StartAsync(stop.Token);
+try
+{
+    await host.StartAsync(stop.Token);
+}
+catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or WorkerUnavailableException or OperationCanceledException)
+{
+    await Console.Error.WriteLineAsync($"Host failed to start: {ex.Message}");
+    return 1;
+}
+
 if (measure > 0)
 {
     await Measurement.RunAsync(host, measure, stop.Token);
