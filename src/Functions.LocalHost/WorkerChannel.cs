@@ -47,7 +47,7 @@ internal sealed class WorkerChannel
     {
         WorkerId = workerId;
         _logger = loggerFactory.CreateLogger("Functions.LocalHost.WorkerChannel");
-        _workerLogger = loggerFactory.CreateLogger("Function");
+        _workerLogger = loggerFactory.CreateLogger("Worker");
     }
 
     public string WorkerId { get; }
@@ -208,6 +208,13 @@ internal sealed class WorkerChannel
             RpcLog.Types.Level.Critical => LogLevel.Critical,
             _ => LogLevel.None,
         };
+        // The worker relays its framework's own information logs (Kestrel, MVC, hosting) too; like
+        // Core Tools, keep those out of the console unless debugging.
+        if (level < LogLevel.Warning && (log.Category.StartsWith("Microsoft.", StringComparison.Ordinal) || log.Category.StartsWith("System.", StringComparison.Ordinal)))
+        {
+            level = LogLevel.Debug;
+        }
+
         if (level == LogLevel.None || !_workerLogger.IsEnabled(level))
         {
             return;
