@@ -228,6 +228,13 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
             Functions = await IndexFunctionsAsync(channel, Await, token);
         }
 
+        if (channel.HttpUri is { } workerHttp)
+        {
+            // The worker answers the handshake before its Kestrel listens; a request forwarded in
+            // that gap is refused and the invocation then hangs in the worker for 15 s.
+            await WaitForListenerAsync(workerHttp, exited, token);
+        }
+
         foreach (var function in Functions)
         {
             var load = channel.LoadAsync(new FunctionLoadRequest { FunctionId = function.Id, Metadata = function.LoadMetadata });
@@ -235,6 +242,28 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
             if (response.Result?.Status != StatusResult.Types.Status.Success)
             {
                 throw new InvalidOperationException($"Function '{function.Name}' failed to load: {response.Result?.Exception?.Message}");
+            }
+        }
+    }
+
+    private static async Task WaitForListenerAsync(Uri uri, Task exited, CancellationToken token)
+    {
+        while (true)
+        {
+            if (exited.IsCompleted)
+            {
+                throw new WorkerUnavailableException("The worker exited during start-up (waiting for its HTTP listener).");
+            }
+
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(uri.Host, uri.Port, token);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(20, token);
             }
         }
     }

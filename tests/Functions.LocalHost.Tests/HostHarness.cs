@@ -34,7 +34,7 @@ internal sealed class HostHarness : IAsyncDisposable
     {
         var prefix = "t" + Guid.NewGuid().ToString("N")[..12];
         var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
-            .AddProvider(new TestOutputLoggerProvider())
+            .AddProvider(new TestOutputLoggerProvider(TestContext.Current.TestOutputHelper))
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("Grpc", LogLevel.Warning)
             .SetMinimumLevel(LogLevel.Information));
@@ -149,15 +149,16 @@ internal static class Eventually
 }
 
 /// <summary>Writes host and worker logs to the current test's output.</summary>
-internal sealed class TestOutputLoggerProvider : ILoggerProvider
+internal sealed class TestOutputLoggerProvider(ITestOutputHelper? output) : ILoggerProvider
 {
-    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(categoryName);
+    // Captured once: host threads (Kestrel, gRPC, pollers) do not flow the test's TestContext.
+    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(categoryName, output);
 
     public void Dispose()
     {
     }
 
-    private sealed class TestOutputLogger(string category) : ILogger
+    private sealed class TestOutputLogger(string category, ITestOutputHelper? output) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -166,7 +167,6 @@ internal sealed class TestOutputLoggerProvider : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            var output = TestContext.Current.TestOutputHelper;
             if (output is null)
             {
                 return;
