@@ -79,6 +79,10 @@ public sealed partial class BindingDescriptor
         return [];
     }
 
+    /// <summary>The worker binds an SDK type (e.g. QueueMessage) and wants ModelBindingData, not the payload.</summary>
+    internal bool SupportsDeferredBinding =>
+        Properties.TryGetValue("SupportsDeferredBinding", out var value) && bool.TryParse(value, out var enabled) && enabled;
+
     /// <summary>"properties" bag (e.g. SupportsDeferredBinding) the worker attaches to a binding.</summary>
     internal IReadOnlyDictionary<string, string> Properties
     {

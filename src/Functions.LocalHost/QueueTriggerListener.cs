@@ -238,9 +238,39 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
             TraceContext = new RpcTraceContext(),
         };
 
-        var data = _trigger.DataType == BindingInfo.Types.DataType.Binary
-            ? new TypedData { Bytes = ByteString.CopyFrom(bytes) }
-            : new TypedData { String = text };
+        TypedData data;
+        if (_trigger.SupportsDeferredBinding)
+        {
+            // SDK-type binding (QueueMessage / BinaryData / JsonElement parameters): the worker's
+            // queue converters read a JSON QueueMessage from ModelBindingData with this source.
+            var content = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                message.MessageId,
+                PopReceipt = popReceipt,
+                MessageText = text,
+                message.DequeueCount,
+                message.NextVisibleOn,
+                message.InsertedOn,
+                message.ExpiresOn,
+            });
+            data = new TypedData
+            {
+                ModelBindingData = new ModelBindingData
+                {
+                    Version = "1.0",
+                    Source = "AzureStorageQueues",
+                    ContentType = "application/json",
+                    Content = ByteString.CopyFrom(content),
+                },
+            };
+        }
+        else
+        {
+            data = _trigger.DataType == BindingInfo.Types.DataType.Binary
+                ? new TypedData { Bytes = ByteString.CopyFrom(bytes) }
+                : new TypedData { String = text };
+        }
+
         request.InputData.Add(new ParameterBinding { Name = _trigger.Name, Data = data });
 
         // Binding data as the Storage extension exposes it, converted the way the real host's

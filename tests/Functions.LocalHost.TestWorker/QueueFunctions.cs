@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 
@@ -39,6 +40,24 @@ public sealed partial class QueueFunctions(ILogger<QueueFunctions> logger)
             Environment.ProcessId,
             started,
             DateTimeOffset.UtcNow));
+    }
+
+    // An SDK-type binding: the host must send ModelBindingData rather than the text.
+    [Function("RecordSdkMessage")]
+    [QueueOutput("%ProcessedQueue%")]
+    public static string RecordSdkMessage([QueueTrigger("%SdkQueue%")] QueueMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var now = DateTimeOffset.UtcNow;
+        return JsonSerializer.Serialize(new ProcessedRecord(
+            message.MessageText,
+            message.MessageId,
+            message.DequeueCount,
+            message.InsertedOn ?? DateTimeOffset.MinValue,
+            !string.IsNullOrEmpty(message.PopReceipt),
+            Environment.ProcessId,
+            now,
+            now));
     }
 
     [Function("AlwaysFails")]

@@ -15,6 +15,7 @@ internal sealed class HostHarness : IAsyncDisposable
         WorkQueue = prefix + "-work";
         FailingQueue = prefix + "-failing";
         ProcessedQueue = prefix + "-processed";
+        SdkQueue = prefix + "-sdk";
         LoggerFactory = loggerFactory;
     }
 
@@ -27,6 +28,8 @@ internal sealed class HostHarness : IAsyncDisposable
     public string FailingQueue { get; }
 
     public string ProcessedQueue { get; }
+
+    public string SdkQueue { get; }
 
     private ILoggerFactory LoggerFactory { get; }
 
@@ -49,6 +52,7 @@ internal sealed class HostHarness : IAsyncDisposable
         options.Environment["WorkQueue"] = prefix + "-work";
         options.Environment["FailingQueue"] = prefix + "-failing";
         options.Environment["ProcessedQueue"] = prefix + "-processed";
+        options.Environment["SdkQueue"] = prefix + "-sdk";
 
         var host = new LocalFunctionsHost(options);
         try

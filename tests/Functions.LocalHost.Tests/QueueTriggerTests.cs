@@ -40,6 +40,29 @@ public sealed class QueueTriggerTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_QueueMessage_parameter_gets_the_message_through_model_binding_data()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var harness = await HostHarness.StartAsync(azurite, ct);
+        var text = "sdk " + Guid.NewGuid();
+
+        var receipt = await harness.SendAsync(harness.SdkQueue, text, ct);
+
+        var processed = new List<string>();
+        await Eventually.GetAsync(
+            async () => { processed.AddRange(await harness.DrainAsync(harness.ProcessedQueue, ct)); return processed.Count; },
+            n => n >= 1,
+            Timeout,
+            "the output message");
+        var record = Assert.Single(Parse(processed));
+        Assert.Equal(text, record.Message);
+        Assert.Equal(receipt.MessageId, record.Id);
+        Assert.Equal(1, record.DequeueCount);
+        Assert.True(record.HasPopReceipt);
+        Assert.Equal(receipt.InsertionTime.ToUnixTimeSeconds(), record.InsertionTime.ToUnixTimeSeconds());
+    }
+
+    [Fact]
     public async Task A_throwing_function_is_retried_then_its_message_moves_to_poison()
     {
         var ct = TestContext.Current.CancellationToken;
