@@ -33,7 +33,7 @@ internal sealed class HostHarness : IAsyncDisposable
 
     private ILoggerFactory LoggerFactory { get; }
 
-    public static async Task<HostHarness> StartAsync(AzuriteFixture azurite, CancellationToken cancellationToken)
+    public static async Task<HostHarness> StartAsync(AzuriteFixture azurite, CancellationToken cancellationToken, TimeSpan? shutdownTimeout = null)
     {
         var prefix = "t" + Guid.NewGuid().ToString("N")[..12];
         var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
@@ -46,7 +46,7 @@ internal sealed class HostHarness : IAsyncDisposable
             AppDirectory = AzuriteFixture.TestWorkerDirectory,
             HttpPort = 0,
             LoggerFactory = loggerFactory,
-            ShutdownTimeout = TimeSpan.FromSeconds(15),
+            ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(15),
         };
         options.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
         options.Environment["WorkQueue"] = prefix + "-work";

@@ -192,6 +192,25 @@ public sealed class QueueTriggerTests(AzuriteFixture azurite)
         Assert.Equal(0, await harness.CountAsync(harness.WorkQueue, ct));
         Assert.Null(harness.Host.WorkerProcessId);
     }
+
+    [Fact]
+    public async Task Messages_still_running_after_the_shutdown_grace_period_become_visible_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var harness = await HostHarness.StartAsync(azurite, ct, shutdownTimeout: TimeSpan.FromMilliseconds(500));
+        var receipt = await harness.SendAsync(harness.WorkQueue, "slow:20000|abandoned", ct);
+        await Eventually.TrueAsync(() => harness.Host.QueueInFlight[harness.WorkQueue] == 1, Timeout, "the message to be in flight");
+
+        await harness.Host.StopAsync(ct);
+
+        // Not processed, and handed back at once rather than after its 60 s lease.
+        Assert.Empty(await harness.DrainAsync(harness.ProcessedQueue, ct));
+        var queue = await harness.QueueAsync(harness.WorkQueue, ct);
+        var peeked = (await queue.PeekMessagesAsync(1, ct)).Value;
+        var message = Assert.Single(peeked);
+        Assert.Equal(receipt.MessageId, message.MessageId);
+        Assert.Equal(1, message.DequeueCount);
+    }
 }
 
 /// <summary>What the test worker's Record function writes to the output queue (same shape as its record).</summary>
