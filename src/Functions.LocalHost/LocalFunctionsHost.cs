@@ -190,7 +190,8 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         var address = IPAddress.Parse(_options.BindAddress);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
-            k.Listen(address, _options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            // HTTP/1.1 only: cleartext HTTP/2 needs prior knowledge, which browsers and curl do not use by default.
+            k.Listen(address, _options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
 
             // The Functions host's default request size limit (100 MB).
             k.Limits.MaxRequestBodySize = 104_857_600;

@@ -23,6 +23,9 @@ internal sealed class HostHarness : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>Host and worker log lines, for tests that wait on what the worker reported.</summary>
+    public TestOutputLoggerProvider Logs { get; private init; } = null!;
+
     public string WorkQueue { get; }
 
     public string FailingQueue { get; }
@@ -36,8 +39,9 @@ internal sealed class HostHarness : IAsyncDisposable
     public static async Task<HostHarness> StartAsync(AzuriteFixture azurite, CancellationToken cancellationToken, TimeSpan? shutdownTimeout = null)
     {
         var prefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        var logs = new TestOutputLoggerProvider(TestContext.Current.TestOutputHelper);
         var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
-            .AddProvider(new TestOutputLoggerProvider(TestContext.Current.TestOutputHelper))
+            .AddProvider(logs)
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("Grpc", LogLevel.Warning)
             .SetMinimumLevel(LogLevel.Information));
@@ -66,7 +70,7 @@ internal sealed class HostHarness : IAsyncDisposable
             throw;
         }
 
-        return new HostHarness(host, azurite.ConnectionString, prefix, loggerFactory);
+        return new HostHarness(host, azurite.ConnectionString, prefix, loggerFactory) { Logs = logs };
     }
 
     private readonly Dictionary<string, QueueClient> _clients = [];
@@ -155,14 +159,18 @@ internal static class Eventually
 /// <summary>Writes host and worker logs to the current test's output.</summary>
 internal sealed class TestOutputLoggerProvider(ITestOutputHelper? output) : ILoggerProvider
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
     // Captured once: host threads (Kestrel, gRPC, pollers) do not flow the test's TestContext.
-    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(categoryName, output);
+    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(categoryName, output, _lines);
 
     public void Dispose()
     {
     }
 
-    private sealed class TestOutputLogger(string category, ITestOutputHelper? output) : ILogger
+    private sealed class TestOutputLogger(string category, ITestOutputHelper? output, System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -171,6 +179,8 @@ internal sealed class TestOutputLoggerProvider(ITestOutputHelper? output) : ILog
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel,-11} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception.Message)}";
+            lines.Enqueue(line);
             if (output is null)
             {
                 return;
@@ -178,7 +188,7 @@ internal sealed class TestOutputLoggerProvider(ITestOutputHelper? output) : ILog
 
             try
             {
-                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel,-11} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception.Message)}");
+                output.WriteLine(line);
             }
             catch (InvalidOperationException)
             {

@@ -151,7 +151,12 @@ public sealed class QueueTriggerTests(AzuriteFixture azurite)
             await harness.SendAsync(harness.WorkQueue, $"slow:3000|{i}", ct);
         }
 
-        await Eventually.TrueAsync(() => harness.Host.QueueInFlight[harness.WorkQueue] == count, Timeout, "the messages to be in flight");
+        // Killed while the worker is running all of them (it logs each start).
+        await Eventually.TrueAsync(
+            () => harness.Logs.Lines.Count(l => l.Contains("Processing", StringComparison.Ordinal) && l.Contains("slow:3000|", StringComparison.Ordinal)) == count,
+            Timeout,
+            "the worker to start processing the messages");
+        Assert.Equal(count, harness.Host.QueueInFlight[harness.WorkQueue]);
         harness.Host.KillWorker();
 
         var newPid = await harness.Host.WaitForWorkerAsync(firstPid, ct).WaitAsync(Timeout, ct);
