@@ -1,0 +1,296 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Functions.LocalHost.Rpc;
+using Grpc.Core;
+using GrpcException = Grpc.Core.RpcException;
+using Microsoft.Extensions.Logging;
+
+namespace Functions.LocalHost;
+
+/// <summary>Thrown for invocations that were in flight on a worker that went away.</summary>
+public sealed class WorkerUnavailableException : Exception
+{
+    public WorkerUnavailableException()
+    {
+    }
+
+    public WorkerUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public WorkerUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// The host side of one worker's EventStream: a single writer loop (gRPC stream writers are
+/// not thread-safe), a reader loop that completes whatever request a response belongs to,
+/// and the worker's logs relayed to the host logger.
+/// </summary>
+internal sealed class WorkerChannel
+{
+    private readonly Channel<StreamingMessage> _outbound = Channel.CreateUnbounded<StreamingMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<WorkerInitResponse> _initResponse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<FunctionMetadataResponse> _metadataResponse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<FunctionLoadResponse>> _loads = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<InvocationResponse>> _invocations = new();
+    private readonly ILogger _logger;
+    private readonly ILogger _workerLogger;
+    private volatile Exception? _failure;
+
+    public WorkerChannel(string workerId, ILoggerFactory loggerFactory)
+    {
+        WorkerId = workerId;
+        _logger = loggerFactory.CreateLogger("Functions.LocalHost.WorkerChannel");
+        _workerLogger = loggerFactory.CreateLogger("Worker");
+    }
+
+    public string WorkerId { get; }
+
+    public Task Connected => _connected.Task;
+
+    public Task Disconnected => _disconnected.Task;
+
+    public Task<WorkerInitResponse> InitResponse => _initResponse.Task;
+
+    public Task<FunctionMetadataResponse> MetadataResponse => _metadataResponse.Task;
+
+    public bool IsAlive => _failure is null;
+
+    /// <summary>The worker's own Kestrel address (ASP.NET Core integration), once initialised.</summary>
+    public Uri? HttpUri { get; set; }
+
+    public int InFlight => _invocations.Count;
+
+    public void Send(StreamingMessage message)
+    {
+        if (!_outbound.Writer.TryWrite(message))
+        {
+            throw new WorkerUnavailableException($"Worker {WorkerId} is no longer connected.");
+        }
+    }
+
+    public Task<FunctionLoadResponse> LoadAsync(FunctionLoadRequest request)
+    {
+        var tcs = _loads.GetOrAdd(request.FunctionId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        Send(new StreamingMessage { RequestId = Guid.NewGuid().ToString(), FunctionLoadRequest = request });
+        return tcs.Task;
+    }
+
+    public async Task<InvocationResponse> InvokeAsync(InvocationRequest request, CancellationToken cancellationToken)
+    {
+        var tcs = new TaskCompletionSource<InvocationResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_failure is { } failure)
+        {
+            throw new WorkerUnavailableException($"Worker {WorkerId} is no longer connected.", failure);
+        }
+
+        _invocations[request.InvocationId] = tcs;
+        try
+        {
+            Send(new StreamingMessage { RequestId = Guid.NewGuid().ToString(), InvocationRequest = request });
+
+            // The worker honours InvocationCancel when it advertises HandlesInvocationCancelMessage;
+            // either way the caller stops waiting.
+            using var registration = cancellationToken.Register(() =>
+            {
+                _outbound.Writer.TryWrite(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
+                tcs.TrySetCanceled(cancellationToken);
+            });
+            return await tcs.Task;
+        }
+        finally
+        {
+            _invocations.TryRemove(request.InvocationId, out _);
+        }
+    }
+
+    /// <summary>Runs the stream until the worker disconnects or the host shuts it down.</summary>
+    public async Task RunAsync(IAsyncStreamReader<StreamingMessage> requestStream, IServerStreamWriter<StreamingMessage> responseStream, CancellationToken cancellationToken)
+    {
+        _connected.TrySetResult();
+        var writer = WriteLoopAsync(responseStream, cancellationToken);
+        try
+        {
+            while (await requestStream.MoveNext(cancellationToken))
+            {
+                Dispatch(requestStream.Current);
+            }
+
+            Fail(new WorkerUnavailableException($"Worker {WorkerId} closed its stream."));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or GrpcException)
+        {
+            Fail(new WorkerUnavailableException($"Worker {WorkerId} disconnected.", ex));
+        }
+        finally
+        {
+            _outbound.Writer.TryComplete();
+            try
+            {
+                await writer;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or GrpcException or InvalidOperationException)
+            {
+                // The stream is gone; nothing left to deliver.
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync(IServerStreamWriter<StreamingMessage> responseStream, CancellationToken cancellationToken)
+    {
+        await foreach (var message in _outbound.Reader.ReadAllAsync(cancellationToken))
+        {
+            await responseStream.WriteAsync(message, cancellationToken);
+        }
+    }
+
+    private void Dispatch(StreamingMessage message)
+    {
+        switch (message.ContentCase)
+        {
+            case StreamingMessage.ContentOneofCase.WorkerInitResponse:
+                _initResponse.TrySetResult(message.WorkerInitResponse);
+                break;
+            case StreamingMessage.ContentOneofCase.FunctionMetadataResponse:
+                _metadataResponse.TrySetResult(message.FunctionMetadataResponse);
+                break;
+            case StreamingMessage.ContentOneofCase.FunctionLoadResponse:
+                CompleteLoad(message.FunctionLoadResponse);
+                break;
+            case StreamingMessage.ContentOneofCase.FunctionLoadResponseCollection:
+                foreach (var response in message.FunctionLoadResponseCollection.FunctionLoadResponses)
+                {
+                    CompleteLoad(response);
+                }
+
+                break;
+            case StreamingMessage.ContentOneofCase.InvocationResponse:
+                if (_invocations.TryGetValue(message.InvocationResponse.InvocationId, out var tcs))
+                {
+                    tcs.TrySetResult(message.InvocationResponse);
+                }
+
+                break;
+            case StreamingMessage.ContentOneofCase.RpcLog:
+                RelayLog(message.RpcLog);
+                break;
+            case StreamingMessage.ContentOneofCase.WorkerStatusResponse:
+            case StreamingMessage.ContentOneofCase.None:
+                // None: a message type outside this host's protocol subset; nothing to do with it.
+                break;
+            default:
+                Log.UnexpectedMessage(_logger, message.ContentCase.ToString(), WorkerId);
+                break;
+        }
+    }
+
+    private void CompleteLoad(FunctionLoadResponse response)
+    {
+        var tcs = _loads.GetOrAdd(response.FunctionId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        tcs.TrySetResult(response);
+    }
+
+    private void RelayLog(RpcLog log)
+    {
+        var level = log.Level switch
+        {
+            RpcLog.Types.Level.Trace => LogLevel.Trace,
+            RpcLog.Types.Level.Debug => LogLevel.Debug,
+            RpcLog.Types.Level.Information => LogLevel.Information,
+            RpcLog.Types.Level.Warning => LogLevel.Warning,
+            RpcLog.Types.Level.Error => LogLevel.Error,
+            RpcLog.Types.Level.Critical => LogLevel.Critical,
+            _ => LogLevel.None,
+        };
+        // The worker relays its framework's own information logs (Kestrel, MVC, hosting) too; like
+        // Core Tools, keep those out of the console unless debugging.
+        if (level < LogLevel.Warning && (log.Category.StartsWith("Microsoft.", StringComparison.Ordinal) || log.Category.StartsWith("System.", StringComparison.Ordinal)))
+        {
+            level = LogLevel.Debug;
+        }
+
+        if (level == LogLevel.None || !_workerLogger.IsEnabled(level))
+        {
+            return;
+        }
+
+        var text = log.Exception is { } ex && !string.IsNullOrEmpty(ex.Message)
+            ? $"{log.Message}{Environment.NewLine}{ex.Message}{Environment.NewLine}{ex.StackTrace}"
+            : log.Message;
+        Log.WorkerLog(_workerLogger, level, log.Category, text);
+    }
+
+    /// <summary>Fails everything still waiting on this worker; later sends throw.</summary>
+    public void Fail(Exception reason)
+    {
+        if (Interlocked.CompareExchange(ref _failure, reason, null) is not null)
+        {
+            return;
+        }
+
+        _outbound.Writer.TryComplete();
+        _connected.TrySetException(reason);
+        _initResponse.TrySetException(reason);
+        _metadataResponse.TrySetException(reason);
+        foreach (var load in _loads.Values)
+        {
+            load.TrySetException(reason);
+        }
+
+        foreach (var invocation in _invocations.Values)
+        {
+            invocation.TrySetException(reason);
+        }
+
+        _disconnected.TrySetResult();
+    }
+}
+
+/// <summary>Matches incoming EventStream calls to the worker processes this host launched.</summary>
+internal sealed class WorkerRegistry
+{
+    private readonly ConcurrentDictionary<string, WorkerChannel> _pending = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Add(WorkerChannel channel) => _pending[channel.WorkerId] = channel;
+
+    public void Remove(WorkerChannel channel) => _pending.TryRemove(channel.WorkerId, out _);
+
+    public WorkerChannel? Find(string workerId) => _pending.TryGetValue(workerId, out var channel) ? channel : null;
+}
+
+/// <summary>The gRPC service the worker connects to.</summary>
+internal sealed class FunctionRpcService(WorkerRegistry registry, ILogger<FunctionRpcService> logger) : FunctionRpc.FunctionRpcBase
+{
+    public override async Task EventStream(IAsyncStreamReader<StreamingMessage> requestStream, IServerStreamWriter<StreamingMessage> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(context);
+        if (!await requestStream.MoveNext(context.CancellationToken))
+        {
+            return;
+        }
+
+        var first = requestStream.Current;
+        if (first.ContentCase != StreamingMessage.ContentOneofCase.StartStream)
+        {
+            Log.UnexpectedMessage(logger, first.ContentCase.ToString(), "(not started)");
+            return;
+        }
+
+        // Only workers this host launched (by their random id) are accepted.
+        var channel = registry.Find(first.StartStream.WorkerId);
+        if (channel is null)
+        {
+            Log.UnknownWorker(logger, first.StartStream.WorkerId);
+            return;
+        }
+
+        await channel.RunAsync(requestStream, responseStream, context.CancellationToken);
+    }
+}
