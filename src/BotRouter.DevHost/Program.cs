@@ -1,23 +1,21 @@
 using BotRouter.DevHost;
 using BotRouter.Simulator;
-using Microsoft.Extensions.Options;
+using Functions.LocalHost;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 
-// Local run: Azurite (unless already running), the Bot Router simulator on 7072 and the app on 7071.
-// Settings: defaults < local.settings.json Values < environment variables < command line.
+// Local run: Azurite (unless already running), the Bot Router simulator on 7072, and the real Functions app
+// (src/BotRouter.Functions build output) under Functions.LocalHost on 7071, the way Azure's host runs it.
 var root = RepositoryRoot.Find();
-var configuration = new ConfigurationBuilder()
-    .AddInMemoryCollection(DevHostApp.LocalDefaults)
-    .AddInMemoryCollection(DevHostApp.ReadLocalSettings(Path.Combine(root, "local.settings.json")))
-    .AddInMemoryCollection(DevHostApp.ReadLocalSettings(Path.Combine(root, "src", "BotRouter.Functions", "local.settings.json")))
-    .AddEnvironmentVariables()
-    .AddCommandLine(args)
-    .Build();
-
-var simulatorUrl = configuration["Simulator:Urls"] ?? "http://127.0.0.1:7072";
-var withSimulator = configuration.GetValue("DevHost:Simulator", true);
-if (withSimulator && string.IsNullOrEmpty(configuration["BotRouter:BaseUrl"]))
+var configuration = DevSettings.Load(root, args);
+if (DevSettings.Problems(configuration) is { Count: > 0 } problems)
 {
-    configuration["BotRouter:BaseUrl"] = simulatorUrl.TrimEnd('/') + "/";
+    foreach (var problem in problems)
+    {
+        await Console.Error.WriteLineAsync(problem);
+    }
+
+    return 1;
 }
 
 using var stop = new CancellationTokenSource();
@@ -26,47 +24,62 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     stop.Cancel();
 };
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
 
 await using var azurite = new Azurite();
-if (StorageEndpoints.LocalPorts(configuration["AzureWebJobsStorage"]) is { } ports && configuration.GetValue("DevHost:Azurite", true))
+if (configuration.GetValue("DevHost:Azurite", true) && StorageEndpoints.LocalPorts(configuration["AzureWebJobsStorage"]) is { } ports)
 {
     var location = configuration.GetValue("DevHost:AzuriteInMemory", false) ? null : Path.Combine(root, ".azurite");
     await azurite.EnsureRunningAsync(root, ports, location, Console.Out, stop.Token);
 }
 
+var appUrl = new Uri(configuration["DevHost:Urls"]!);
 WebApplication? simulator = null;
-if (withSimulator)
+if (configuration.GetValue("DevHost:Simulator", true))
 {
     var options = SimulatorOptions.FromConfiguration(configuration);
-    options.Urls = simulatorUrl;
-    options.AppBaseUrl = new Uri(configuration["DevHost:Urls"] ?? DevHostApp.DefaultUrl);
+    options.Urls = configuration["Simulator:Urls"]!;
+    options.AppBaseUrl = appUrl;
     simulator = SimulatorApp.Build(options);
     await simulator.StartAsync(stop.Token);
 }
 
-var app = DevHostApp.Build(configuration, DevHostApp.ReadHostJson(Path.Combine(root, "host.json")));
+var hostOptions = new LocalFunctionsHostOptions { AppDirectory = DevSettings.FunctionsAppDirectory(configuration), HttpPort = appUrl.Port };
+foreach (var (key, value) in DevSettings.WorkerEnvironment(configuration))
+{
+    hostOptions.Environment[key] = value;
+}
+
+await using var host = new LocalFunctionsHost(hostOptions);
 try
 {
-    await app.StartAsync(stop.Token);
+    await host.StartAsync(stop.Token);
 }
-catch (OptionsValidationException e)
+catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or WorkerUnavailableException or OperationCanceledException)
 {
-    foreach (var failure in e.Failures)
-    {
-        await Console.Error.WriteLineAsync(failure);
-    }
-
+    await Console.Error.WriteLineAsync($"The Functions app did not start: {e.Message}");
     return 1;
 }
 
-await Console.Out.WriteLineAsync($"Bot Router connector: app {configuration["DevHost:Urls"]}/api (webhook: POST /api/webhook), Bot Router {configuration["BotRouter:BaseUrl"]}");
+await Console.Out.WriteLineAsync($"Bot Router connector: {host.Functions.Count} functions of {hostOptions.AppDirectory} on {host.HttpBaseAddress}api (webhook: POST /api/webhook); Bot Router: {configuration["BotRouter:BaseUrl"]}");
 if (simulator is not null)
 {
-    await Console.Out.WriteLineAsync($"Simulator console: {simulatorUrl}/  (chat as a customer or an agent)");
+    await Console.Out.WriteLineAsync($"Simulator console: {configuration["Simulator:Urls"]}/  (chat as a customer or as an agent)");
 }
 
-await app.WaitForShutdownAsync(stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-await app.StopAsync(CancellationToken.None);
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+}
+
+await host.StopAsync(CancellationToken.None);
 if (simulator is not null)
 {
     await simulator.StopAsync(CancellationToken.None);
