@@ -11,7 +11,7 @@ namespace BotRouter.IntegrationTests;
 /// The dev host as a user runs it: its own process, with the simulator, on real Azurite; a customer message
 /// posted to the webhook comes back as a BMProxy reply at the simulator.
 /// </summary>
-public sealed class DevHostEndToEndTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class DevHostEndToEndTests(DevHostEndToEndTests.OwnAzurite azurite) : IClassFixture<DevHostEndToEndTests.OwnAzurite>, IAsyncLifetime
 {
     private const string AccountId = "e17acdef-c918-423d-a01b-1000cd084f6a";
     private readonly string appUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
@@ -19,6 +19,18 @@ public sealed class DevHostEndToEndTests(AzuriteFixture azurite) : IAsyncLifetim
     private readonly StringBuilder output = new();
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private Process? process;
+
+    /// <summary>The host's queue listeners take every signal they see, so it gets an Azurite no other test uses.</summary>
+    public sealed class OwnAzurite : IAsyncLifetime
+    {
+        private readonly AzuriteFixture inner = new();
+
+        public string ConnectionString => inner.ConnectionString;
+
+        public ValueTask InitializeAsync() => inner.InitializeAsync();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
 
     public async ValueTask InitializeAsync()
     {

@@ -1,4 +1,4 @@
-using Azure.Storage.Queues;
+using Azure.Data.Tables;
 using BotRouter.Azure;
 using BotRouter.Functions.Functions;
 using BotRouter.IntegrationTests.Infrastructure;
@@ -29,9 +29,17 @@ public sealed class WebhookFunctionTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal(200, answer.Status);
         Assert.Equal(chatId, answer.Problem("chatId"));
         Assert.Equal("queued", answer.Problem("status"));
-        var inbox = app.Services.GetRequiredService<QueueServiceClient>().GetQueueClient(StorageNames.InboundQueue);
-        var peeked = await inbox.PeekMessagesAsync(32, TestContext.Current.CancellationToken);
-        Assert.Contains(peeked.Value, m => m.Body.ToString().Contains(chatId, StringComparison.Ordinal));
+        var chats = app.Services.GetRequiredService<TableServiceClient>().GetTableClient(StorageNames.ChatsTable);
+        var rows = chats.QueryAsync<TableEntity>(e => e.PartitionKey == chatId, cancellationToken: TestContext.Current.CancellationToken);
+        var keys = new List<string>();
+        await foreach (var row in rows)
+        {
+            keys.Add(row.RowKey);
+        }
+
+        Assert.Equal(2, keys.Count);
+        Assert.Contains(keys, k => k.StartsWith("in-", StringComparison.Ordinal));
+        Assert.Contains(keys, k => k.StartsWith("ref-", StringComparison.Ordinal));
     }
 
     [Fact]
