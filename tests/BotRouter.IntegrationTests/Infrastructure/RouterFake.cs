@@ -18,6 +18,9 @@ public sealed class RouterFake : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly ConcurrentQueue<int> failures = new();
+    private readonly object randomLock = new();
+    private Random? random;
+    private double failureRate;
 
     private RouterFake(WebApplication app, string baseUrl)
     {
@@ -51,6 +54,18 @@ public sealed class RouterFake : IAsyncDisposable
         }
     }
 
+    /// <summary>From now on, fail this share of calls with a 5xx, at random (seeded, so a run can be repeated).</summary>
+    public void FailRandomly(double rate, int seed)
+    {
+        lock (randomLock)
+        {
+            random = new Random(seed);
+            failureRate = rate;
+        }
+    }
+
+    public int Injected => Calls.Count(c => c.Status >= 500);
+
     public IReadOnlyList<RecordedCall> To(string pathPart) => Calls.Where(c => c.Path.Contains(pathPart, StringComparison.Ordinal) && c.Status == 200).ToList();
 
     public async Task<IReadOnlyList<RecordedCall>> WaitForAsync(Func<IReadOnlyList<RecordedCall>, bool> done, TimeSpan timeout)
@@ -78,6 +93,14 @@ public sealed class RouterFake : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
         var status = failures.TryDequeue(out var failure) ? failure : 200;
+        lock (randomLock)
+        {
+            if (status == 200 && random is not null && random.NextDouble() < failureRate)
+            {
+                status = random.Next(2) == 0 ? 500 : 503;
+            }
+        }
+
         Calls.Enqueue(new RecordedCall(context.Request.Path.Value ?? string.Empty, context.Request.Headers["X-CM-PRODUCTTOKEN"].FirstOrDefault(), context.Request.ContentType, body, status));
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
