@@ -246,8 +246,8 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
 
-        var hasBody = incoming.ContentLength > 0 || incoming.Headers.TransferEncoding.Count > 0 ||
-            (incoming.ContentLength is null && !HttpMethods.IsGet(incoming.Method) && !HttpMethods.IsHead(incoming.Method) && incoming.Body.CanRead && incoming.Headers.ContentType.Count > 0);
+        // HTTP/1.1 framing: a request has a body only with Content-Length > 0 or Transfer-Encoding.
+        var hasBody = incoming.ContentLength > 0 || incoming.Headers.TransferEncoding.Count > 0;
         if (hasBody)
         {
             message.Content = new StreamContent(incoming.Body);

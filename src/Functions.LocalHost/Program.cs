@@ -48,7 +48,7 @@ try
 {
     await host.StartAsync(stop.Token);
 }
-catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or WorkerUnavailableException or OperationCanceledException)
+catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or WorkerUnavailableException or TimeoutException or OperationCanceledException)
 {
     await Console.Error.WriteLineAsync($"Host failed to start: {ex.Message}");
     return 1;

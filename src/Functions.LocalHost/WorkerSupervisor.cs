@@ -194,7 +194,16 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
 
         async Task<T> Await<T>(Task<T> task, string step)
         {
-            var done = await Task.WhenAny(task, exited).WaitAsync(token);
+            Task done;
+            try
+            {
+                done = await Task.WhenAny(task, exited).WaitAsync(token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The worker did not finish start-up within {_options.WorkerStartTimeout.TotalSeconds:F0} s ({step}).");
+            }
+
             if (done == exited && !task.IsCompleted)
             {
                 throw new WorkerUnavailableException($"The worker exited during start-up ({step}).");
@@ -203,7 +212,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
             return await task;
         }
 
-        await Await(channel.Connected.ContinueWith(_ => true, token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default), "waiting for StartStream");
+        await Await(channel.Connected.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default), "waiting for StartStream");
 
         var init = new WorkerInitRequest
         {
@@ -232,7 +241,14 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         {
             // The worker answers the handshake before its Kestrel listens; a request forwarded in
             // that gap is refused and the invocation then hangs in the worker for 15 s.
-            await WaitForListenerAsync(workerHttp, exited, token);
+            try
+            {
+                await WaitForListenerAsync(workerHttp, exited, token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The worker's HTTP listener {workerHttp} did not open within {_options.WorkerStartTimeout.TotalSeconds:F0} s.");
+            }
         }
 
         foreach (var function in Functions)

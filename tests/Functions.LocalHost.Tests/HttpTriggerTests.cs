@@ -28,6 +28,17 @@ public sealed class HttpTriggerTests(AzuriteFixture azurite)
         Assert.Equal("alice", Assert.Single(response.Headers.GetValues("x-echo-name")));
         Assert.Equal("POST", Assert.Single(response.Headers.GetValues("x-echo-method")));
         Assert.Equal("header-value", Assert.Single(response.Headers.GetValues("x-echo-test")));
+
+        // A large chunked body (no Content-Length) streams through both ways.
+        var big = new string('x', 1_000_000);
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, "api/echo/big")
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big))),
+        };
+        chunked.Headers.TransferEncodingChunked = true;
+        using var bigResponse = await client.SendAsync(chunked, ct);
+        Assert.Equal(HttpStatusCode.OK, bigResponse.StatusCode);
+        Assert.Equal("big|" + big, await bigResponse.Content.ReadAsStringAsync(ct));
     }
 
     [Fact]
