@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using BotRouter.Core;
 using BotRouter.Core.Configuration;
 using BotRouter.Core.Contracts;
 using BotRouter.Core.Routing;
@@ -38,10 +39,17 @@ public sealed partial class CmRouterClient(HttpClient http, IOptions<BotRouterOp
         request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(call.Body ?? string.Empty));
         request.Content.Headers.ContentType = Json;
 
+        using var activity = BotRouterTelemetry.Source.StartActivity($"router {call.Kind.ToString().ToLowerInvariant()}", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("botrouter.chat_id", chatId);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         HttpResponseMessage response;
         try
         {
             response = await http.SendAsync(request, cancellationToken);
+            BotRouterTelemetry.RouterCallDuration.Record(
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                new KeyValuePair<string, object?>("kind", call.Kind.ToString().ToLowerInvariant()),
+                new KeyValuePair<string, object?>("status", (int)response.StatusCode));
         }
         catch (Exception e) when (e is HttpRequestException or TimeoutException or Polly.ExecutionRejectedException
                                       || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))

@@ -22,7 +22,7 @@ public sealed class QueueWorkSignals(QueueServiceClient queues) : IWorkSignals
         StorageGuard.RunAsync("queue a signal", () =>
         {
             var client = queue == WorkStage.Inbound ? inbound : routerCommands;
-            var body = JsonSerializer.Serialize(new QueueSignal(chatId), CoreJson.Default.QueueSignal);
+            var body = JsonSerializer.Serialize(new QueueSignal(chatId, System.Diagnostics.Activity.Current?.Id), CoreJson.Default.QueueSignal);
             return client.SendMessageAsync(body, delay > TimeSpan.Zero ? delay : null, cancellationToken: cancellationToken);
         });
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddBotRouter(builder.Configuration);
+builder.Services.AddBotRouterTelemetry(builder.Configuration);
 
 // Every storage request and retry attempt at Information would drown the app's own events (and cost ingestion).
 builder.Logging.AddFilter("Azure.Core", LogLevel.Warning);

@@ -23,4 +23,5 @@ public sealed record FlowView(string Id, string? Title, IReadOnlyList<StepView> 
 public sealed record StepView(string Id, string Prompt, string Kind);
 
 /// <summary>The queue message body: "this chat has work". The work itself waits in the chat's inbox or outbox.</summary>
-public sealed record QueueSignal(string ChatId);
+/// <param name="TraceParent">The W3C traceparent of the hop that queued it, so the trace continues.</param>
+public sealed record QueueSignal(string ChatId, string? TraceParent = null);

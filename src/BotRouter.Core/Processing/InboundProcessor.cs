@@ -17,23 +17,39 @@ public sealed partial class InboundProcessor(
 {
     private const int PageSize = 32;
 
-    public async Task ProcessAsync(string chatId, CancellationToken cancellationToken)
+    public async Task ProcessAsync(string chatId, CancellationToken cancellationToken) => await ProcessAsync(chatId, null, cancellationToken);
+
+    public async Task ProcessAsync(string chatId, string? traceParent, CancellationToken cancellationToken)
     {
+        using var activity = BotRouterTelemetry.StartHop("inbound process", System.Diagnostics.ActivityKind.Consumer, traceParent, chatId);
         var produced = 0;
         await runner.RunAsync(WorkStage.Inbound, chatId, async lease =>
         {
-            while (true)
+            for (var page = 0; ; page++)
             {
                 var items = await store.ReadInboxAsync(lease, PageSize, cancellationToken);
                 if (items.Count == 0)
                 {
+                    // A signal that finds nothing may be the retry of a run that committed its turn and died
+                    // before waking the router-commands processor: wake it if calls are waiting.
+                    if (page == 0 && (await store.ReadOutboxAsync(lease, 1, cancellationToken)).Count > 0)
+                    {
+                        produced++;
+                    }
+
                     return;
                 }
 
                 foreach (var item in items)
                 {
+                    var before = lease.State.Mode;
                     var result = turns.Apply(lease.State, item, time.GetUtcNow());
                     await store.CommitTurnAsync(lease, result.State, item, result.Calls, cancellationToken);
+                    if (before != RoutingMode.Agent && result.State.Mode == RoutingMode.Agent)
+                    {
+                        BotRouterTelemetry.HandOvers.Add(1);
+                    }
+
                     produced += result.Calls.Count;
                     LogTurn(chatId, item.Kind, result.State.Mode, result.Calls.Count);
                 }

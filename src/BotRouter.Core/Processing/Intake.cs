@@ -74,13 +74,18 @@ public sealed partial class WebhookIntake(
         }
 
         var chatId = NormalizeChatId(mo.ConversationalRouter!.ChatId)!;
+        System.Diagnostics.Activity.Current?.SetTag("botrouter.chat_id", chatId);
         var now = time.GetUtcNow();
         var item = new InboxItem(InboxKey(now), InboxKind.Customer, Encoding.UTF8.GetString(body.Span), now);
         var added = await store.AppendAsync(chatId, item, mo.Reference, cancellationToken);
 
         // Signal even for a duplicate: the first delivery may have been stored without its signal.
         await signals.SignalAsync(WorkStage.Inbound, chatId, TimeSpan.Zero, cancellationToken);
-        if (!added)
+        if (added)
+        {
+            BotRouterTelemetry.MessagesReceived.Add(1, new KeyValuePair<string, object?>("channel", mo.Channel));
+        }
+        else
         {
             LogDuplicate(chatId);
         }

@@ -19,8 +19,12 @@ public sealed partial class RouterCommandProcessor(
 {
     private const int PageSize = 32;
 
-    public Task ProcessAsync(string chatId, CancellationToken cancellationToken) =>
-        runner.RunAsync(WorkStage.RouterCommands, chatId, async lease =>
+    public Task ProcessAsync(string chatId, CancellationToken cancellationToken) => ProcessAsync(chatId, null, cancellationToken);
+
+    public async Task ProcessAsync(string chatId, string? traceParent, CancellationToken cancellationToken)
+    {
+        using var activity = BotRouterTelemetry.StartHop("router-commands process", System.Diagnostics.ActivityKind.Consumer, traceParent, chatId);
+        await runner.RunAsync(WorkStage.RouterCommands, chatId, async lease =>
         {
             while (true)
             {
@@ -44,6 +48,11 @@ public sealed partial class RouterCommandProcessor(
                     var outcome = await router.SendAsync(chatId, call, cancellationToken);
                     if (outcome.Accepted)
                     {
+                        if (call.Kind == RouterCallKind.Reply)
+                        {
+                            BotRouterTelemetry.RepliesSent.Add(1);
+                        }
+
                         LogSent(chatId, call.Kind, call.Id);
                         await store.CommitCallAsync(lease, state.Record(time.GetUtcNow(), Actors.Router, call.Kind.ToString().ToLowerInvariant(), "accepted"), call, cancellationToken);
                     }
@@ -58,11 +67,13 @@ public sealed partial class RouterCommandProcessor(
                         var failure = new ProcessingFailure(WorkStage.RouterCommands, reason, state.LastFailure?.FirstUtc ?? now, now, (state.LastFailure?.Attempts ?? 0) + 1);
                         await store.SaveAsync(lease, state.Record(now, Actors.Router, call.Kind.ToString().ToLowerInvariant(), $"refused ({outcome.StatusCode}): {outcome.Detail}") with { LastFailure = failure }, cancellationToken);
                         await signals.PoisonAsync(WorkStage.RouterCommands, chatId, cancellationToken);
+                        BotRouterTelemetry.Poisoned.Add(1);
                         return;
                     }
                 }
             }
         }, cancellationToken);
+    }
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Chat {ChatId}: {Kind} {CallId} accepted by the router")]
     private partial void LogSent(string chatId, RouterCallKind kind, string callId);

@@ -17,6 +17,7 @@ public sealed class Webhook(WebhookIntake intake)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhook")] HttpRequest request,
         CancellationToken cancellationToken)
     {
+        using var activity = Core.BotRouterTelemetry.Source.StartActivity("webhook receive", System.Diagnostics.ActivityKind.Server);
         if (!intake.IsAuthorized(request.Headers[SecretHeader].FirstOrDefault()))
         {
             return Problems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", $"Header {SecretHeader} is missing or wrong.");

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace BotRouter.Core;
+
+/// <summary>
+/// The app's traces and metrics. One trace follows a message across its hops (webhook → inbound queue →
+/// processor → router-commands queue → router call): each queue signal carries the W3C traceparent.
+/// </summary>
+public static class BotRouterTelemetry
+{
+    public const string Name = "BotRouter";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    private static readonly Meter Meter = new(Name);
+
+    public static readonly Counter<long> MessagesReceived = Meter.CreateCounter<long>("botrouter.messages.received", description: "Customer messages accepted by the webhook (duplicates excluded).");
+    public static readonly Counter<long> RepliesSent = Meter.CreateCounter<long>("botrouter.replies.sent", description: "Replies CM accepted.");
+    public static readonly Counter<long> HandOvers = Meter.CreateCounter<long>("botrouter.handovers", description: "Chats handed to an agent (by the bot or an operator).");
+    public static readonly Counter<long> Poisoned = Meter.CreateCounter<long>("botrouter.poisoned", description: "Chats parked in a poison queue because CM refused a call.");
+    public static readonly Histogram<double> RouterCallDuration = Meter.CreateHistogram<double>("botrouter.router.call.duration", unit: "ms", description: "Bot Router call latency, retries included.");
+
+    /// <summary>Starts a processing span whose parent is the hop that queued the signal.</summary>
+    public static Activity? StartHop(string name, ActivityKind kind, string? traceParent, string chatId)
+    {
+        ActivityContext.TryParse(traceParent, null, out var parent);
+        var activity = Source.StartActivity(name, kind, parent);
+        activity?.SetTag("botrouter.chat_id", chatId);
+        return activity;
+    }
+}
