@@ -33,7 +33,9 @@ public static class TelemetryServiceCollectionExtensions
         services.AddOpenTelemetry()
             .WithTracing(tracing =>
             {
-                tracing.AddSource(BotRouterTelemetry.Name).AddHttpClientInstrumentation();
+                // Only the Bot Router calls: the storage SDK's own requests would bury them.
+                tracing.AddSource(BotRouterTelemetry.Name).AddHttpClientInstrumentation(o =>
+                    o.FilterHttpRequestMessage = request => request.Headers.Contains(CmRouterClient.ProductTokenHeader));
                 if (!string.IsNullOrEmpty(appInsights))
                 {
                     tracing.AddAzureMonitorTraceExporter(AzureMonitor);
