@@ -99,7 +99,7 @@ public sealed class DevHostEndToEndTests(DevHostEndToEndTests.OwnAzurite azurite
     public async Task The_seed_example_webhook_with_a_text_gets_a_reply_at_the_simulator()
     {
         var chatId = Guid.NewGuid().ToString();
-        var body = JsonNode.Parse(ContractSamples.SeedWebhook)!.AsObject();
+        var body = JsonNode.Parse(BotRouter.Tests.Shared.SeedSamples.Webhook)!.AsObject();
         body["message"]!["text"] = "Hello";
         body["reference"] = Guid.NewGuid().ToString();
         body["conversationalRouter"]!["chatId"] = chatId;

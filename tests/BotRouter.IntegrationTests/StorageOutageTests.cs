@@ -6,16 +6,13 @@ namespace BotRouter.IntegrationTests;
 /// <summary>Storage goes away and comes back: the webhook refuses with 503 (CM retries), health says why, nothing accepted is lost.</summary>
 public sealed class StorageOutageTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private TcpProxy blob = null!, queue = null!, table = null!;
     private AppHarness app = null!;
 
     public async ValueTask InitializeAsync()
     {
         (blob, queue, table) = (new TcpProxy(azurite.Ports.Blob), new TcpProxy(azurite.Ports.Queue), new TcpProxy(azurite.Ports.Table));
-        app = await AppHarness.StartAsync(
-            $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={DevKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blob.Port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue.Port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table.Port}/devstoreaccount1;");
+        app = await AppHarness.StartAsync(AzuriteFixture.ConnectionStringFor((blob.Port, queue.Port, table.Port)));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,9 +1,9 @@
-namespace BotRouter.IntegrationTests;
+namespace BotRouter.Tests.Shared;
 
-internal static class ContractSamples
+internal static class SeedSamples
 {
-    /// <summary>The MO example of CM's Bot Router documentation.</summary>
-    public const string SeedWebhook = """
+    /// <summary>The MO example of CM's Bot Router documentation, verbatim in its field names.</summary>
+    public const string Webhook = """
         {
         "from": { "number": "+316012345678", "name": null },
         "to": { "number": "+316012345678", "name": null },
