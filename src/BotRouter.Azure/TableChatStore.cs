@@ -201,6 +201,17 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
             await CommitAsync(lease, state, lease.NextCallSequence, actions, cancellationToken);
         });
 
+    public Task<bool> HasPendingAsync(string chatId, WorkStage stage, CancellationToken cancellationToken) =>
+        StorageGuard.RunAsync("look for pending work", async () =>
+        {
+            await foreach (var _ in Range(chatId, stage == WorkStage.Inbound ? InboxPrefix : OutboxPrefix, 1, cancellationToken))
+            {
+                return true;
+            }
+
+            return false;
+        });
+
     public Task SaveAsync(ChatLease lease, ChatState state, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("save a chat", () => CommitAsync(lease, state, lease.NextCallSequence, [], cancellationToken));
 

@@ -81,13 +81,13 @@ public class RouterCommandProcessorTests
     }
 
     [Fact]
-    public async Task A_busy_chat_puts_the_signal_back_with_a_short_delay_instead_of_failing()
+    public async Task A_busy_chat_leaves_one_signal_for_when_the_lease_ends_instead_of_failing()
     {
         store.TryAcquireAsync(ChatId, Arg.Any<string>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>()).Returns(LeaseAttempt.Held(TimeSpan.FromSeconds(50)));
 
         await processor.ProcessAsync(ChatId, TestContext.Current.CancellationToken);
 
-        await signals.Received(1).SignalAsync(WorkStage.RouterCommands, ChatId, TimeSpan.FromSeconds(2), Arg.Any<CancellationToken>());
+        await signals.Received(1).SignalAsync(WorkStage.RouterCommands, ChatId, TimeSpan.FromSeconds(51), Arg.Any<CancellationToken>());
         await router.DidNotReceiveWithAnyArgs().SendAsync(default!, default!, default);
     }
 
@@ -122,5 +122,21 @@ public class RouterCommandProcessorTests
         await processor.ProcessAsync(ChatId, TestContext.Current.CancellationToken);
 
         Assert.Null(lease.State.LastFailure);
+    }
+
+    [Fact]
+    public async Task Work_that_arrived_while_the_chat_was_held_wakes_a_processor_once_it_is_released()
+    {
+        Hold(ChatState.New(ChatId, time.GetUtcNow()));
+        store.HasPendingAsync(ChatId, WorkStage.RouterCommands, Arg.Any<CancellationToken>()).Returns(true);
+
+        await processor.ProcessAsync(ChatId, TestContext.Current.CancellationToken);
+
+        Received.InOrder(() =>
+        {
+            store.ReleaseAsync(Arg.Any<ChatLease>(), Arg.Any<CancellationToken>());
+            store.HasPendingAsync(ChatId, WorkStage.RouterCommands, Arg.Any<CancellationToken>());
+            signals.SignalAsync(WorkStage.RouterCommands, ChatId, TimeSpan.Zero, Arg.Any<CancellationToken>());
+        });
     }
 }

@@ -27,6 +27,9 @@ public interface IChatStore
     /// <summary>Atomically: saves the state and removes the finished call from the outbox. Renews the lease.</summary>
     Task CommitCallAsync(ChatLease lease, ChatState state, RouterCall done, CancellationToken cancellationToken);
 
+    /// <summary>Whether the stage has work waiting for the chat (inbox rows for inbound, outbox rows for router-commands).</summary>
+    Task<bool> HasPendingAsync(string chatId, WorkStage stage, CancellationToken cancellationToken);
+
     /// <summary>Saves the state alone (e.g. a failure note). Renews the lease.</summary>
     Task SaveAsync(ChatLease lease, ChatState state, CancellationToken cancellationToken);
 

@@ -5,15 +5,17 @@ namespace BotRouter.Core.Processing;
 
 /// <summary>
 /// Runs work on a chat while holding its lease, so one chat is handled by one processor at a time and
-/// different chats in parallel. When another processor holds the chat, the signal is put back with a
-/// delay instead of failing, so contention never burns the queue's retry budget; a holder that crashed
-/// is covered because its lease expires before the delayed signal comes back for good.
+/// different chats in parallel. A processor that finds the chat busy completes its message without spending
+/// the queue's retry budget: the holder looks again after releasing the chat and wakes a processor if work
+/// arrived meanwhile, and the busy one leaves a single delayed signal for when the lease would end, in case
+/// the holder died.
 /// </summary>
 public sealed partial class ChatLeaseRunner(IChatStore store, IWorkSignals signals, IIdSource ids, TimeProvider time, ILogger<ChatLeaseRunner> logger)
 {
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan MinRetry = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(2);
+
+    /// <summary>Queue visibility delays have a resolution of one second; anything less is sent as zero.</summary>
+    private static readonly TimeSpan MinRetry = TimeSpan.FromSeconds(1);
 
     /// <returns>False when the chat was busy and the signal was put back.</returns>
     public async Task<bool> RunAsync(WorkStage queue, string chatId, Func<ChatLease, Task> work, CancellationToken cancellationToken)
@@ -21,16 +23,18 @@ public sealed partial class ChatLeaseRunner(IChatStore store, IWorkSignals signa
         var attempt = await store.TryAcquireAsync(chatId, ids.NewId(), LeaseDuration, cancellationToken);
         if (attempt.Lease is not { } lease)
         {
-            var delay = TimeSpan.FromTicks(Math.Clamp(attempt.RetryAfter.Ticks, MinRetry.Ticks, MaxRetry.Ticks));
+            var delay = TimeSpan.FromTicks(Math.Clamp((attempt.RetryAfter + MinRetry).Ticks, MinRetry.Ticks, (LeaseDuration + MinRetry).Ticks));
             LogBusy(chatId, queue, delay.TotalMilliseconds);
             await signals.SignalAsync(queue, chatId, delay, cancellationToken);
             return false;
         }
 
         var failureBefore = lease.State.LastFailure;
+        var completed = false;
         try
         {
             await work(lease);
+            completed = true;
 
             // Clear a failure this stage has now overcome (not one the work itself just recorded).
             if (failureBefore?.Stage == queue && ReferenceEquals(lease.State.LastFailure, failureBefore))
@@ -65,6 +69,12 @@ public sealed partial class ChatLeaseRunner(IChatStore store, IWorkSignals signa
             {
                 LogReleaseFailed(e, chatId);
             }
+        }
+
+        // Work that arrived while we held the chat found it busy: look once more now that it is free.
+        if (completed && await store.HasPendingAsync(chatId, queue, cancellationToken))
+        {
+            await signals.SignalAsync(queue, chatId, TimeSpan.Zero, cancellationToken);
         }
 
         return true;

@@ -42,6 +42,7 @@ public sealed partial class InboundProcessor(
 
                 foreach (var item in items)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     var before = lease.State.Mode;
                     var result = turns.Apply(lease.State, item, time.GetUtcNow());
                     await store.CommitTurnAsync(lease, result.State, item, result.Calls, cancellationToken);
@@ -52,6 +53,12 @@ public sealed partial class InboundProcessor(
 
                     produced += result.Calls.Count;
                     LogTurn(chatId, item.Kind, result.State.Mode, result.Calls.Count);
+                }
+
+                // A short page was the last one; what arrives from now on is seen by the runner's last look.
+                if (items.Count < PageSize)
+                {
+                    return;
                 }
             }
         }, cancellationToken);

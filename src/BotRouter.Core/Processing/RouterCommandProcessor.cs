@@ -71,6 +71,11 @@ public sealed partial class RouterCommandProcessor(
                         return;
                     }
                 }
+
+                if (calls.Count < PageSize)
+                {
+                    return;
+                }
             }
         }, cancellationToken);
     }
