@@ -19,9 +19,12 @@ internal static class Chromium
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ];
 
-    public static async Task<string> EnsureInstalledAsync(TextWriter log, CancellationToken cancellationToken)
+    public static Task<string> EnsureInstalledAsync(TextWriter log, CancellationToken cancellationToken) =>
+        EnsureInstalledAsync(Environment.GetEnvironmentVariable(PathVariable), DebianPath, "/usr/bin/apt-get", log, cancellationToken);
+
+    /// <summary>The decision, with the paths as parameters so tests can check it without touching the machine.</summary>
+    internal static async Task<string> EnsureInstalledAsync(string? configured, string debianPath, string aptGet, TextWriter log, CancellationToken cancellationToken)
     {
-        var configured = Environment.GetEnvironmentVariable(PathVariable);
         if (!string.IsNullOrWhiteSpace(configured))
         {
             return File.Exists(configured)
@@ -29,27 +32,27 @@ internal static class Chromium
                 : throw new InvalidOperationException($"{PathVariable} is '{configured}', but there is no file there.");
         }
 
-        if (File.Exists(DebianPath))
+        if (File.Exists(debianPath))
         {
-            return DebianPath;
+            return debianPath;
         }
 
         const string Hint = $"Install it yourself (as root: apt-get update && apt-get install -y chromium) or set {PathVariable} to a Chromium binary.";
-        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/apt-get"))
+        if (!OperatingSystem.IsLinux() || !File.Exists(aptGet))
         {
-            throw new InvalidOperationException($"The browser tests need Chromium at {DebianPath}, and there is no apt-get to install it. {Hint}");
+            throw new InvalidOperationException($"The browser tests need Chromium at {debianPath}, and there is no apt-get to install it. {Hint}");
         }
 
-        await log.WriteLineAsync($"Chromium: {DebianPath} is missing, installing it with apt-get (once)...");
-        var update = await RunAsync("apt-get", ["update"], cancellationToken);
-        var install = update.ExitCode == 0 ? await RunAsync("apt-get", ["install", "-y", "chromium"], cancellationToken) : update;
-        if (install.ExitCode != 0 || !File.Exists(DebianPath))
+        await log.WriteLineAsync($"Chromium: {debianPath} is missing, installing it with apt-get (once)...");
+        var update = await RunAsync(aptGet, ["update"], cancellationToken);
+        var install = update.ExitCode == 0 ? await RunAsync(aptGet, ["install", "-y", "chromium"], cancellationToken) : update;
+        if (install.ExitCode != 0 || !File.Exists(debianPath))
         {
             throw new InvalidOperationException(
-                $"The browser tests need Chromium at {DebianPath}; installing it with apt-get failed (exit {install.ExitCode}). {Hint}\n{Tail(install.Output)}");
+                $"The browser tests need Chromium at {debianPath}; installing it with apt-get failed (exit {install.ExitCode}). {Hint}\n{Tail(install.Output)}");
         }
 
-        return DebianPath;
+        return debianPath;
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] args, CancellationToken cancellationToken)
