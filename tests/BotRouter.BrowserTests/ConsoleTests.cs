@@ -74,6 +74,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : ConsoleTest(fixture)
         var chat = Page.GetByTestId("agent-with-bot").GetByTestId("agent-chat").Filter(new() { HasText = number });
         await chat.ClickAsync();
         await Expect(Page.GetByTestId("selected-mode")).ToHaveTextAsync("with the bot");
+        await Expect(Page.GetByTestId("agent-chat-header")).Not.ToContainTextAsync("null");
         await Expect(Page.GetByTestId("state-agent")).ToHaveTextAsync("dormant");
         await Page.GetByTestId("agent-takeover").ClickAsync();
         await Expect(Page.GetByTestId("selected-mode")).ToHaveTextAsync("with an agent");
