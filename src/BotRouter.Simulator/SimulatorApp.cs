@@ -38,6 +38,7 @@ public static class SimulatorApp
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ChangeFeed>();
         builder.Services.AddSingleton<RoutingTable>();
         builder.Services.AddSingleton<CallLog>();
         builder.Services.AddSingleton<Counters>();

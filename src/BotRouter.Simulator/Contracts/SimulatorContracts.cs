@@ -27,7 +27,11 @@ public sealed record TranscriptEntry(
     string Text,
     string? Reference,
     string? DeliveredTo,
-    IReadOnlyList<BmSuggestion>? Suggestions);
+    IReadOnlyList<BmSuggestion>? Suggestions)
+{
+    /// <summary>Images, documents and other media of a bot reply (rich content), shown as links.</summary>
+    public IReadOnlyList<BmMedia>? Media { get; init; }
+}
 
 public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Summary, int Status);
 

@@ -43,6 +43,7 @@ internal static class ConsoleEndpoints
         });
         sim.MapGet("/stats", (RoutingTable table, CallLog log, Counters counters) =>
             Results.Json(counters.Snapshot(table.Count, log.Total), SimulatorJson.Readable.SimulatorStats));
+        sim.MapGet("/events", StreamEventsAsync);
         sim.MapGet("/flows", async (AppClient client, CancellationToken cancellationToken) =>
         {
             var answer = await client.GetFlowsAsync(cancellationToken);
@@ -149,6 +150,47 @@ internal static class ConsoleEndpoints
 
         var status = answer.Reached ? answer.Status : StatusCodes.Status502BadGateway;
         return Results.Json(new AgentCommandResult(chatId, command, answer.Status, answer.Body ?? answer.Error), SimulatorJson.Readable.AgentCommandResult, statusCode: status);
+    }
+
+    /// <summary>
+    /// Server-sent events for the console: <c>event: change</c> with the new version whenever a chat, the call log or
+    /// the counters change (bursts coalesced), and a comment every 15 s so proxies keep the stream open.
+    /// </summary>
+    private static async Task StreamEventsAsync(HttpContext http, ChangeFeed feed, IHostApplicationLifetime lifetime)
+    {
+        http.Response.Headers.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        var token = stop.Token;
+        var seen = feed.Version;
+        try
+        {
+            await http.Response.WriteAsync($"retry: 2000\nevent: hello\ndata: {seen}\n\n", token);
+            await http.Response.Body.FlushAsync(token);
+            while (!token.IsCancellationRequested)
+            {
+                var next = feed.NextAfterAsync(seen, token);
+                var heartbeat = Task.Delay(TimeSpan.FromSeconds(15), token);
+                if (await Task.WhenAny(next, heartbeat) == next)
+                {
+                    // Let a burst (a send, its call log entry, its counters) settle into one event.
+                    await Task.Delay(TimeSpan.FromMilliseconds(30), token);
+                    seen = Math.Max(await next, feed.Version);
+                    await http.Response.WriteAsync($"event: change\ndata: {seen}\n\n", token);
+                }
+                else
+                {
+                    await http.Response.WriteAsync(": keep-alive\n\n", token);
+                }
+
+                await http.Response.Body.FlushAsync(token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The browser went away or the simulator stops.
+        }
     }
 
     private static async Task<T?> ReadAsync<T>(HttpRequest http, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)

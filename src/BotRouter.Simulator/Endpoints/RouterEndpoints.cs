@@ -136,7 +136,7 @@ internal static class RouterEndpoints
                 var chat = ChatOf(ctx, message, recipient.Number);
                 lastChat = chat;
                 Counters.Increment(ref ctx.Counters.BotSends);
-                if (chat.TrySendFromBot(text, message.Reference, message.RichContent?.Suggestions, ctx.Table.Now))
+                if (chat.TrySendFromBot(text, message.Reference, message.RichContent?.Suggestions, ctx.Table.Now, MediaOf(message)))
                 {
                     Counters.Increment(ref ctx.Counters.AcceptedBotSends);
                     results.Add(new BmSendResult { To = recipient.Number, Status = "Accepted", Reference = message.Reference, Parts = 1, MessageErrorCode = 0 });
@@ -349,6 +349,9 @@ internal static class RouterEndpoints
         // Without a channel, Business Messaging picks one; the simulator picks the chat the customer last used (else SMS).
         return ctx.Table.FindByParties(recipient, message.From) ?? ctx.Table.Open("SMS", recipient, message.From);
     }
+
+    private static List<BmMedia>? MediaOf(BmMessage message) =>
+        message.RichContent?.Conversation?.Select(c => c.Media).OfType<BmMedia>().ToList();
 
     private static string TextOf(BmMessage message)
     {

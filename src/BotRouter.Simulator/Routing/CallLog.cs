@@ -4,7 +4,7 @@ using BotRouter.Simulator.Contracts;
 namespace BotRouter.Simulator.Routing;
 
 /// <summary>Every call in and out, with exact bodies, for tests and the console. Keeps the newest <see cref="Capacity"/>.</summary>
-internal sealed class CallLog(TimeProvider time)
+internal sealed class CallLog(TimeProvider time, ChangeFeed feed)
 {
     public const int Capacity = 5000;
 
@@ -23,6 +23,7 @@ internal sealed class CallLog(TimeProvider time)
         {
         }
 
+        feed.Notify();
         return record;
     }
 
@@ -35,7 +36,11 @@ internal sealed class CallLog(TimeProvider time)
             .OrderBy(c => c.Id),
     ];
 
-    public void Clear() => calls.Clear();
+    public void Clear()
+    {
+        calls.Clear();
+        feed.Notify();
+    }
 }
 
 /// <summary>Global counters; <see cref="RejectedBotSends"/> is the one tests assert stays zero.</summary>

@@ -4,7 +4,7 @@ using BotRouter.Simulator.Contracts;
 namespace BotRouter.Simulator.Routing;
 
 /// <summary>All chats the simulated router knows, keyed by chatId. In memory; lost on restart.</summary>
-internal sealed class RoutingTable(SimulatorOptions options, TimeProvider time)
+internal sealed class RoutingTable(SimulatorOptions options, TimeProvider time, ChangeFeed feed)
 {
     private readonly ConcurrentDictionary<string, SimChat> chats = new(StringComparer.OrdinalIgnoreCase);
 
@@ -18,7 +18,7 @@ internal sealed class RoutingTable(SimulatorOptions options, TimeProvider time)
         var customer = PhoneNumbers.Normalize(customerNumber);
         var business = PhoneNumbers.Normalize(businessNumber);
         var chatId = ChatIds.For(channel, customer, business);
-        return chats.GetOrAdd(chatId, id => new SimChat(id, channel.Trim(), customer, business, options.BotComponentId, options.AgentComponentId, Now));
+        return chats.GetOrAdd(chatId, id => new SimChat(id, channel.Trim(), customer, business, options.BotComponentId, options.AgentComponentId, Now, feed.Notify));
     }
 
     public SimChat? Find(string? chatId) =>
@@ -47,5 +47,9 @@ internal sealed class RoutingTable(SimulatorOptions options, TimeProvider time)
     public IReadOnlyList<AgentInboxItem> AgentInbox() =>
         [.. chats.Values.SelectMany(c => c.AgentInbox()).OrderBy(i => i.Message.At)];
 
-    public void Clear() => chats.Clear();
+    public void Clear()
+    {
+        chats.Clear();
+        feed.Notify();
+    }
 }

@@ -28,9 +28,11 @@ internal sealed class SimChat
     private string? customerName;
     private int rejectedBotSends;
     private DateTimeOffset lastActivity;
+    private readonly Action? changed;
 
-    public SimChat(string chatId, string channel, string customerNumber, string businessNumber, string botComponentId, string agentComponentId, DateTimeOffset now)
+    public SimChat(string chatId, string channel, string customerNumber, string businessNumber, string botComponentId, string agentComponentId, DateTimeOffset now, Action? changed = null)
     {
+        this.changed = changed;
         ChatId = chatId;
         Channel = channel;
         CustomerNumber = customerNumber;
@@ -96,24 +98,32 @@ internal sealed class SimChat
             var entry = new TranscriptEntry(now, Customer, text, reference, receiver, null);
             transcript.Add(entry);
             lastActivity = now;
+            changed?.Invoke();
             return entry;
         }
     }
 
     /// <summary>Delivers a bot reply to the customer, or refuses it (and counts it) while the bot component is disabled.</summary>
-    public bool TrySendFromBot(string text, string? reference, IReadOnlyList<BmSuggestion>? suggestions, DateTimeOffset now)
+    public bool TrySendFromBot(string text, string? reference, IReadOnlyList<BmSuggestion>? suggestions, DateTimeOffset now, IReadOnlyList<BmMedia>? media = null)
     {
-        lock (gate)
+        try
         {
-            lastActivity = now;
-            if (!botEnabled)
+            lock (gate)
             {
-                rejectedBotSends++;
-                return false;
-            }
+                lastActivity = now;
+                if (!botEnabled)
+                {
+                    rejectedBotSends++;
+                    return false;
+                }
 
-            transcript.Add(new TranscriptEntry(now, Bot, text, reference, Customer, suggestions));
-            return true;
+                transcript.Add(new TranscriptEntry(now, Bot, text, reference, Customer, suggestions) { Media = media is { Count: > 0 } ? media : null });
+                return true;
+            }
+        }
+        finally
+        {
+            changed?.Invoke();
         }
     }
 
@@ -124,6 +134,7 @@ internal sealed class SimChat
             var entry = new TranscriptEntry(now, Agent, text, null, Customer, null);
             transcript.Add(entry);
             lastActivity = now;
+            changed?.Invoke();
             return entry;
         }
     }
@@ -152,6 +163,7 @@ internal sealed class SimChat
             }
 
             lastActivity = now;
+            changed?.Invoke();
             return StatesLocked();
         }
     }
@@ -168,6 +180,7 @@ internal sealed class SimChat
             }
 
             position = new BotPosition(flowId, stepId, now);
+            changed?.Invoke();
             return true;
         }
     }
@@ -182,6 +195,7 @@ internal sealed class SimChat
             context = null;
             position = null;
             lastActivity = now;
+            changed?.Invoke();
             return StatesLocked();
         }
     }
@@ -191,6 +205,7 @@ internal sealed class SimChat
         lock (gate)
         {
             timeline.Add(new TimelineEntry(now, kind, summary, status));
+            changed?.Invoke();
         }
     }
 

@@ -1,0 +1,1 @@
+[assembly: AssemblyFixture(typeof(BotRouter.BrowserTests.Infrastructure.ConsoleFixture))]
