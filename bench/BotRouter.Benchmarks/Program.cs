@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Azure.Storage.Queues;
+using BotRouter.Benchmarks;
+using BotRouter.DevHost;
+
+// dotnet run -c Release --project bench/BotRouter.Benchmarks -- [--quick] [--app-cmd "<shell command>"] [--out <dir>]
+// dotnet run -c Release --project bench/BotRouter.Benchmarks -- micro
+var root = RepositoryRoot.Find();
+var quick = args.Contains("--quick");
+var output = Option("--out") ?? Path.Combine(root, "bench", "results");
+Directory.CreateDirectory(output);
+
+if (args.Contains("micro"))
+{
+    PureParts.Run(output);
+    return 0;
+}
+
+var appCommand = Option("--app-cmd") ?? Environment.GetEnvironmentVariable("BENCH_APP_CMD") ?? AppProcess.DefaultCommand(root);
+var total = Stopwatch.StartNew();
+var report = new Report(quick, appCommand);
+void Say(string line) => Console.WriteLine($"[{total.Elapsed:mm\\:ss}] {line}");
+
+int[] levels = [1, 16, 64];
+var ackCount = quick ? new Dictionary<int, int> { [1] = 100, [16] = 300, [64] = 500 } : new Dictionary<int, int> { [1] = 300, [16] = 1000, [64] = 2000 };
+var e2ePerSender = quick ? new Dictionary<int, int> { [1] = 10, [16] = 3, [64] = 1 } : new Dictionary<int, int> { [1] = 40, [16] = 10, [64] = 5 };
+var handOverPerSender = quick ? new Dictionary<int, int> { [1] = 5, [16] = 1, [64] = 1 } : new Dictionary<int, int> { [1] = 10, [16] = 2, [64] = 1 };
+var scaleMessages = quick ? 200 : 1000;
+var scaleChats = quick ? 200 : 1000;
+var accountingChats = quick ? 10 : 25;
+var contentionMessages = quick ? 100 : 300;
+var replyTimeout = TimeSpan.FromSeconds(60);
+
+// Storage: Azurite in memory on free ports, reused from the dev host.
+await using var azurite = new Azurite();
+var ports = (Blob: FreePort(), Queue: FreePort(), Table: FreePort());
+await azurite.EnsureRunningAsync(root, ports, location: null, TextWriter.Null, CancellationToken.None);
+Say($"Azurite on {ports}");
+await using var proxy = await StorageProxy.StartAsync(ports, FreePort);
+await using var router = await RouterSink.StartAsync(FreePort());
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseCookies = false, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+{
+    Timeout = TimeSpan.FromSeconds(30),
+};
+var accountId = Guid.NewGuid().ToString();
+var ceiling = new Uri(router.BaseUrl + "ceiling");
+var ceilingBody = System.Text.Encoding.UTF8.GetBytes(Scenario.WebhookBody(Guid.NewGuid().ToString(), accountId, "+31600000000", "hi", "r"));
+var floorQueue = new QueueClient(Connection(ports), "bench-floor", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+await floorQueue.CreateIfNotExistsAsync();
+
+Dictionary<string, string> AppEnvironment(string storage, string url) => new()
+{
+    ["AzureWebJobsStorage"] = storage,
+    ["DevHost__Urls"] = url,
+    ["DevHost__Simulator"] = "false",
+    ["DevHost__Azurite"] = "false",
+    ["BotRouter__BaseUrl"] = router.BaseUrl,
+    ["BotRouter__AccountId"] = accountId,
+    ["BotRouter__ProductToken"] = Guid.NewGuid().ToString(),
+    ["Logging__LogLevel__BotRouter.Core.Processing.ChatLeaseRunner"] = "Debug",
+    ["ASPNETCORE_ENVIRONMENT"] = "Production",
+    ["DOTNET_ENVIRONMENT"] = "Production",
+};
+
+// ---- Phase 1: load against the app on Azurite directly ----
+var appUrl = $"http://127.0.0.1:{FreePort()}";
+var app = await AppProcess.StartAsync(appCommand, root, AppEnvironment(Connection(ports), appUrl), appUrl, Path.Combine(output, "app-load.log"), http);
+Say($"app (pid {app.Pid}) healthy at {appUrl}");
+var scenario = new Scenario(http, appUrl, accountId, router);
+
+async Task<bool> Ceiling()
+{
+    using var content = new ByteArrayContent(ceilingBody);
+    using var response = await http.PostAsync(ceiling, content);
+    return response.StatusCode == HttpStatusCode.OK;
+}
+
+async Task<bool> Floor()
+{
+    await floorQueue.SendMessageAsync($$"""{"chatId":"{{Guid.NewGuid()}}"}""");
+    return true;
+}
+
+/// <summary>Acknowledgement burst: every message a new chat; also yields the burst's end-to-end latencies once all replies are in.</summary>
+async Task<(RunStats Ack, RunStats EndToEnd)> AckBurst(int concurrency, int count)
+{
+    var chats = Enumerable.Range(0, count).Select(_ => Scenario.NewChat()).ToArray();
+    var replies = chats.Select(c => router.ReplyTo(c.Number)).ToArray();
+    var started = new long[count];
+    var ack = await Load.RunAsync(concurrency, count, i =>
+    {
+        started[i] = Stopwatch.GetTimestamp();
+        return scenario.PostAsync(chats[i], "hi");
+    });
+    await Task.WhenAll(replies).WaitAsync(TimeSpan.FromSeconds(180));
+    var e2e = replies.Select((r, i) => Stopwatch.GetElapsedTime(started[i], r.Result).TotalMilliseconds).ToArray();
+    var processed = Stopwatch.GetElapsedTime(started.Min(), replies.Max(r => r.Result)).TotalMilliseconds;
+    return (ack, new RunStats(count, 0, processed, e2e));
+}
+
+Say("warm-up");
+await Load.RunAsync(16, 100, _ => Ceiling());
+await Load.RunAsync(16, 100, _ => Floor());
+await AckBurst(16, 100);
+await Load.RunAsync(4, 8, _ => scenario.HandOverAsync(Scenario.NewChat(), replyTimeout).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default));
+
+foreach (var c in levels)
+{
+    var n = ackCount[c];
+    var http200 = await Load.RunAsync(c, n, _ => Ceiling());
+    var floor = await Load.RunAsync(c, n, _ => Floor());
+    var (ack, burstE2e) = await AckBurst(c, n);
+    Say($"c={c}: ceiling {http200.Throughput:F0}/s, raw enqueue {floor.Throughput:F0}/s, ack {ack.Throughput:F0}/s p50 {ack.P50:F1} p99 {ack.P99:F1} ms; burst e2e p99 {burst99(burstE2e)} ms");
+    report.Add("ack", "bare Kestrel 200 (HTTP ceiling)", c, http200);
+    report.Add("ack", "raw QueueClient.SendMessageAsync (storage floor)", c, floor);
+    report.Add("ack", "POST /api/webhook → 200", c, ack);
+    report.Ratio(c, ack.Throughput / floor.Throughput, ack.Throughput / http200.Throughput);
+    report.Add("e2e", "burst: webhook → reply (open loop, backlog included)", c, burstE2e);
+
+    var e2e = await Load.RunAsync(c, c * e2ePerSender[c], async _ => await scenario.RoundTripAsync(Scenario.NewChat(), "hi", replyTimeout) >= 0);
+    report.Add("e2e", "webhook → reply (closed loop)", c, e2e);
+    var handOver = await Load.RunAsync(c, c * handOverPerSender[c], async _ => await scenario.HandOverAsync(Scenario.NewChat(), replyTimeout) >= 0);
+    report.Add("e2e", "\"agent\" webhook → mutation (closed loop)", c, handOver);
+    Say($"c={c}: e2e p50 {e2e.P50:F0} p99 {e2e.P99:F0} ms; hand-over p50 {handOver.P50:F0} p99 {handOver.P99:F0} ms");
+}
+
+static string burst99(RunStats s) => s.P99.ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
+
+// Scale: 1 chat vs many chats at 16 senders; processing throughput = messages answered per second, first post → last reply.
+foreach (var chatsCount in new[] { 1, scaleChats })
+{
+    var chats = Enumerable.Range(0, chatsCount).Select(_ => Scenario.NewChat()).ToArray();
+    var busyBefore = app.BusyEvents;
+    var repliesBefore = chats.Sum(ch => router.RepliesTo(ch.Number));
+    var start = Stopwatch.GetTimestamp();
+    var ack = await Load.RunAsync(16, scaleMessages, i => scenario.PostAsync(chats[i % chatsCount], "hi"));
+    var deadline = Stopwatch.GetTimestamp();
+    while (chats.Sum(ch => router.RepliesTo(ch.Number)) - repliesBefore < scaleMessages && Stopwatch.GetElapsedTime(deadline) < TimeSpan.FromSeconds(180))
+    {
+        await Task.Delay(20);
+    }
+
+    var answered = chats.Sum(ch => router.RepliesTo(ch.Number)) - repliesBefore;
+    var processedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    var busy = app.BusyEvents - busyBefore;
+    report.Scale(chatsCount, scaleMessages, ack, answered, processedMs, busy);
+    Say($"scale {chatsCount} chat(s): ack {ack.Throughput:F0}/s, answered {answered}/{scaleMessages} at {answered / (processedMs / 1000):F0}/s, busy re-signals {busy}");
+}
+
+report.PeakWorkingSetKiB = app.PeakWorkingSetKiB();
+report.BusyEventsTotal = app.BusyEvents;
+Say($"app peak working set {report.PeakWorkingSetKiB / 1024.0:F0} MiB");
+await app.DisposeAsync();
+
+// ---- Phase 2: storage transactions, app pointed at the counting proxy ----
+var proxied = $"http://127.0.0.1:{FreePort()}";
+app = await AppProcess.StartAsync(appCommand, root, AppEnvironment(Connection(proxy.Ports), proxied), proxied, Path.Combine(output, "app-transactions.log"), http);
+scenario = new Scenario(http, proxied, accountId, router);
+Say($"app behind the counting proxy (pid {app.Pid})");
+await scenario.RoundTripAsync(Scenario.NewChat(), "hi", replyTimeout); // start-up writes out of the way
+
+var idleStart = proxy.Snapshot();
+var idleWatch = Stopwatch.StartNew();
+await Task.Delay(TimeSpan.FromSeconds(quick ? 3 : 6));
+report.Transactions("idle (per minute, both listeners)", StorageProxy.Delta(proxy.Snapshot(), idleStart), idleWatch.Elapsed.TotalMinutes);
+
+var accountingSet = Enumerable.Range(0, accountingChats).Select(_ => Scenario.NewChat()).ToArray();
+var before = proxy.Snapshot();
+foreach (var chat in accountingSet)
+{
+    await scenario.RoundTripAsync(chat, "hi", replyTimeout);
+    await Task.Delay(300); // let the processors finish (release, delete the queue message) before the next one
+}
+
+report.Transactions("first message of a new chat → reply", StorageProxy.Delta(proxy.Snapshot(), before), accountingChats);
+
+before = proxy.Snapshot();
+foreach (var chat in accountingSet)
+{
+    var replies = router.RepliesTo(chat.Number);
+    await scenario.PostAsync(chat, "1");
+    while (router.RepliesTo(chat.Number) == replies)
+    {
+        await Task.Delay(5);
+    }
+
+    await Task.Delay(300);
+}
+
+report.Transactions("follow-up message in an existing chat → reply", StorageProxy.Delta(proxy.Snapshot(), before), accountingChats);
+
+before = proxy.Snapshot();
+for (var i = 0; i < accountingChats; i++)
+{
+    await scenario.HandOverAsync(Scenario.NewChat(), replyTimeout);
+    await Task.Delay(300);
+}
+
+report.Transactions("\"agent\" in a new chat → notice + mutation", StorageProxy.Delta(proxy.Snapshot(), before), accountingChats);
+
+// Contention: one chat, 16 senders.
+var hot = Scenario.NewChat();
+before = proxy.Snapshot();
+var busyAtStart = app.BusyEvents;
+await Load.RunAsync(16, contentionMessages, _ => scenario.PostAsync(hot, "hi"));
+var waitHot = Stopwatch.GetTimestamp();
+while (router.RepliesTo(hot.Number) < contentionMessages && Stopwatch.GetElapsedTime(waitHot) < TimeSpan.FromSeconds(120))
+{
+    await Task.Delay(20);
+}
+
+await Task.Delay(500);
+report.Transactions($"one chat, 16 senders, {contentionMessages} messages (contention)", StorageProxy.Delta(proxy.Snapshot(), before), contentionMessages);
+report.ContentionBusyEvents = app.BusyEvents - busyAtStart;
+await app.DisposeAsync();
+
+report.TotalSeconds = total.Elapsed.TotalSeconds;
+var text = report.Render();
+Console.WriteLine();
+Console.WriteLine(text);
+await report.WriteAsync(output);
+Say($"results in {output}");
+return 0;
+
+string? Option(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static string Connection((int Blob, int Queue, int Table) p) =>
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+    $"BlobEndpoint=http://127.0.0.1:{p.Blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{p.Queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{p.Table}/devstoreaccount1;";

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace BotRouter.Benchmarks;
+
+/// <summary>Collects the figures of one run and renders them as a markdown table (printed, and written with JSON).</summary>
+public sealed class Report(bool quick, string appCommand)
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public sealed record Row(string Section, string What, int Concurrency, int Count, int Failures, double Throughput, double P50, double P99);
+
+    public sealed record ScaleRow(int Chats, int Messages, double AckThroughput, double AckP99, long Answered, double AnsweredPerSecond, long BusyResignals);
+
+    public sealed record TransactionRow(string Scenario, double Divisor, IReadOnlyDictionary<string, long> Counts)
+    {
+        public double Total => Counts.Where(kv => !kv.Key.StartsWith("status", StringComparison.Ordinal) && !kv.Key.Contains("get empty", StringComparison.Ordinal)).Sum(kv => kv.Value) / Divisor;
+    }
+
+    public List<Row> Rows { get; } = [];
+
+    public Dictionary<int, (double VersusFloor, double VersusCeiling)> Ratios { get; } = [];
+
+    public List<ScaleRow> ScaleRows { get; } = [];
+
+    public List<TransactionRow> TransactionRows { get; } = [];
+
+    public long PeakWorkingSetKiB { get; set; }
+
+    public long BusyEventsTotal { get; set; }
+
+    public long ContentionBusyEvents { get; set; }
+
+    public double TotalSeconds { get; set; }
+
+    public void Add(string section, string what, int concurrency, RunStats s) =>
+        Rows.Add(new Row(section, what, concurrency, s.Count, s.Failures, s.Throughput, s.P50, s.P99));
+
+    public void Ratio(int concurrency, double versusFloor, double versusCeiling) => Ratios[concurrency] = (versusFloor, versusCeiling);
+
+    public void Scale(int chats, int messages, RunStats ack, long answered, double processedMs, long busy) =>
+        ScaleRows.Add(new ScaleRow(chats, messages, ack.Throughput, ack.P99, answered, answered / (processedMs / 1000.0), busy));
+
+    public void Transactions(string scenario, IReadOnlyDictionary<string, long> counts, double divisor) =>
+        TransactionRows.Add(new TransactionRow(scenario, divisor, counts));
+
+    public string Render()
+    {
+        var b = new StringBuilder();
+        b.AppendLine(Inv, $"Bot Router connector benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {(quick ? "--quick" : "default")} run, {TotalSeconds:F0} s");
+        b.AppendLine(Inv, $"app: `{appCommand}`; Azurite in memory; loopback only; load generator, router fake and Azurite share the machine.");
+        b.AppendLine();
+        b.AppendLine("| section | what | senders | n | fail | req/s | p50 ms | p99 ms |");
+        b.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|");
+        foreach (var r in Rows)
+        {
+            b.AppendLine(Inv, $"| {r.Section} | {r.What} | {r.Concurrency} | {r.Count} | {r.Failures} | {(r.Section == "ack" ? r.Throughput.ToString("F0", Inv) : "")} | {r.P50:F1} | {r.P99:F1} |");
+        }
+
+        b.AppendLine();
+        b.AppendLine("| senders | ack / raw enqueue | ack / bare Kestrel |");
+        b.AppendLine("|--:|--:|--:|");
+        foreach (var (c, (floor, ceiling)) in Ratios)
+        {
+            b.AppendLine(Inv, $"| {c} | {floor:F2} | {ceiling:F2} |");
+        }
+
+        b.AppendLine();
+        b.AppendLine("Scale (16 senders): | chats | messages | ack req/s | ack p99 ms | answered | answered/s | busy re-signals (event 1101) |");
+        b.AppendLine("|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var s in ScaleRows)
+        {
+            b.AppendLine(Inv, $"| {s.Chats} | {s.Messages} | {s.AckThroughput:F0} | {s.AckP99:F1} | {s.Answered} | {s.AnsweredPerSecond:F0} | {s.BusyResignals} |");
+        }
+
+        b.AppendLine();
+        b.AppendLine("Storage transactions (counted at a forwarding proxy in front of Azurite; per message unless noted; empty polls and error statuses are listed, not summed):");
+        b.AppendLine();
+        foreach (var t in TransactionRows)
+        {
+            b.AppendLine(Inv, $"- **{t.Scenario}**: {t.Total:F2} billed transactions (without empty polls)");
+            foreach (var (kind, n) in t.Counts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                b.AppendLine(Inv, $"  - {kind}: {n / t.Divisor:F2}");
+            }
+        }
+
+        b.AppendLine();
+        b.AppendLine(Inv, $"App peak working set (VmHWM, after the load runs): {PeakWorkingSetKiB / 1024.0:F0} MiB. Busy re-signals in the load app: {BusyEventsTotal}; in the contention run: {ContentionBusyEvents}.");
+        return b.ToString();
+    }
+
+    public async Task WriteAsync(string directory)
+    {
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", Inv);
+        var markdown = Render();
+        await File.WriteAllTextAsync(Path.Combine(directory, $"bench-{stamp}.md"), markdown);
+        await File.WriteAllTextAsync(Path.Combine(directory, "latest.md"), markdown);
+        var json = JsonSerializer.Serialize(
+            new
+            {
+                quick,
+                appCommand,
+                TotalSeconds,
+                Rows,
+                Ratios = Ratios.ToDictionary(kv => kv.Key.ToString(Inv), kv => new { kv.Value.VersusFloor, kv.Value.VersusCeiling }),
+                ScaleRows,
+                Transactions = TransactionRows.Select(t => new { t.Scenario, t.Divisor, PerMessage = t.Total, t.Counts }),
+                PeakWorkingSetKiB,
+                BusyEventsTotal,
+                ContentionBusyEvents,
+            },
+            Indented);
+        await File.WriteAllTextAsync(Path.Combine(directory, $"bench-{stamp}.json"), json);
+        await File.WriteAllTextAsync(Path.Combine(directory, "latest.json"), json);
+    }
+}
