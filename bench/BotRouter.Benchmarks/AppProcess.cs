@@ -55,6 +55,20 @@ public sealed class AppProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
+        try
+        {
+            await WaitHealthyAsync(process, baseUrl, logPath, http);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task WaitHealthyAsync(Process process, string baseUrl, string logPath, HttpClient http)
+    {
         var deadline = Stopwatch.GetTimestamp();
         while (true)
         {
@@ -68,7 +82,7 @@ public sealed class AppProcess : IAsyncDisposable
                 using var response = await http.GetAsync(new Uri(baseUrl + "/api/health"));
                 if (response.IsSuccessStatusCode)
                 {
-                    return app;
+                    return;
                 }
             }
             catch (HttpRequestException)

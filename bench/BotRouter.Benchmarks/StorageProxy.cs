@@ -25,6 +25,7 @@ public sealed class StorageProxy : IAsyncDisposable
     });
 
     private readonly ConcurrentDictionary<string, long> counts = new();
+    private int errorsShown;
 
     public (int Blob, int Queue, int Table) Ports { get; private set; }
 
@@ -52,7 +53,23 @@ public sealed class StorageProxy : IAsyncDisposable
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        app.Run(context => ForwardAsync(context, targetPort, service));
+        app.Run(async context =>
+        {
+            try
+            {
+                await ForwardAsync(context, targetPort, service);
+            }
+            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException or FormatException)
+            {
+                counts.AddOrUpdate("proxy error", 1, (_, n) => n + 1);
+                if (Interlocked.Increment(ref errorsShown) <= 3)
+                {
+                    await Console.Error.WriteLineAsync($"proxy: {context.Request.Method} {context.Request.Path}: {e}");
+                }
+
+                throw;
+            }
+        });
         await app.StartAsync();
         apps.Add(app);
     }
