@@ -116,6 +116,44 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU time (user + system, ms) used so far by a process and its descendants.</summary>
+    public static double CpuMs(IEnumerable<int> pids)
+    {
+        double ticks = 0;
+        foreach (var pid in pids)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return ticks * 10.0; // USER_HZ = 100 on Linux
+    }
+
+    public double CpuMs() => CpuMs(Tree(process.Id));
+
+    /// <summary>The node process (Azurite) started by this benchmark.</summary>
+    public static int[] AzuritePids() =>
+        Tree(Environment.ProcessId).Where(pid => pid != Environment.ProcessId && SafeComm(pid) == "node").ToArray();
+
+    private static string SafeComm(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
     /// <summary>Peak resident set (VmHWM, KiB) of the app and every descendant (a Functions host runs the worker as a child).</summary>
     public long PeakWorkingSetKiB()
     {
@@ -147,7 +185,7 @@ public sealed class AppProcess : IAsyncDisposable
         return 0;
     }
 
-    private static List<int> Tree(int root)
+    internal static List<int> Tree(int root)
     {
         var parents = new Dictionary<int, int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))

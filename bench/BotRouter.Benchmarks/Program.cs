@@ -49,6 +49,10 @@ var ceiling = new Uri(router.BaseUrl + "ceiling");
 var ceilingBody = System.Text.Encoding.UTF8.GetBytes(Scenario.WebhookBody(Guid.NewGuid().ToString(), accountId, "+31600000000", "hi", "r"));
 var floorQueue = new QueueClient(Connection(ports), "bench-floor", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 await floorQueue.CreateIfNotExistsAsync();
+var floorTable = new Azure.Data.Tables.TableClient(Connection(ports), "benchfloor");
+await floorTable.CreateIfNotExistsAsync();
+var floorPayload = Scenario.WebhookBody(Guid.NewGuid().ToString(), accountId, "+31600000000", "hi", Guid.NewGuid().ToString());
+var azuritePids = AppProcess.AzuritePids();
 
 Dictionary<string, string> AppEnvironment(string storage, string url) => new()
 {
@@ -83,6 +87,19 @@ async Task<bool> Floor()
     return true;
 }
 
+// The ack's own storage work without the app: one entity-group transaction (dedupe + inbox row) and one queue put.
+async Task<bool> AckShapedFloor()
+{
+    var partition = Guid.NewGuid().ToString();
+    await floorTable.SubmitTransactionAsync(
+    [
+        new(Azure.Data.Tables.TableTransactionActionType.Add, new Azure.Data.Tables.TableEntity(partition, "ref-" + Guid.NewGuid().ToString("N")) { ["ReceivedUtc"] = DateTimeOffset.UtcNow }),
+        new(Azure.Data.Tables.TableTransactionActionType.Add, new Azure.Data.Tables.TableEntity(partition, "in-" + Guid.NewGuid().ToString("N")) { ["Kind"] = "Customer", ["ReceivedUtc"] = DateTimeOffset.UtcNow, ["Payload"] = floorPayload }),
+    ]);
+    await floorQueue.SendMessageAsync($$"""{"chatId":"{{partition}}"}""");
+    return true;
+}
+
 /// <summary>Acknowledgement burst: every message a new chat; also yields the burst's end-to-end latencies once all replies are in.</summary>
 async Task<(RunStats Ack, RunStats EndToEnd)> AckBurst(int concurrency, int count)
 {
@@ -103,6 +120,7 @@ async Task<(RunStats Ack, RunStats EndToEnd)> AckBurst(int concurrency, int coun
 Say("warm-up");
 await Load.RunAsync(16, 100, _ => Ceiling());
 await Load.RunAsync(16, 100, _ => Floor());
+await Load.RunAsync(16, 50, _ => AckShapedFloor());
 await AckBurst(16, 100);
 await Load.RunAsync(4, 8, _ => scenario.HandOverAsync(Scenario.NewChat(), replyTimeout).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default));
 
@@ -111,12 +129,17 @@ foreach (var c in levels)
     var n = ackCount[c];
     var http200 = await Load.RunAsync(c, n, _ => Ceiling());
     var floor = await Load.RunAsync(c, n, _ => Floor());
+    var shaped = await Load.RunAsync(c, n, _ => AckShapedFloor());
+    var cpuApp = app.CpuMs();
+    var cpuAzurite = AppProcess.CpuMs(azuritePids);
     var (ack, burstE2e) = await AckBurst(c, n);
+    report.Cpu(c, (app.CpuMs() - cpuApp) / n, (AppProcess.CpuMs(azuritePids) - cpuAzurite) / n);
     Say($"c={c}: ceiling {http200.Throughput:F0}/s, raw enqueue {floor.Throughput:F0}/s, ack {ack.Throughput:F0}/s p50 {ack.P50:F1} p99 {ack.P99:F1} ms; burst e2e p99 {burst99(burstE2e)} ms");
     report.Add("ack", "bare Kestrel 200 (HTTP ceiling)", c, http200);
     report.Add("ack", "raw QueueClient.SendMessageAsync (storage floor)", c, floor);
+    report.Add("ack", "raw table batch (2 rows) + queue put (the ack's storage work)", c, shaped);
     report.Add("ack", "POST /api/webhook → 200", c, ack);
-    report.Ratio(c, ack.Throughput / floor.Throughput, ack.Throughput / http200.Throughput);
+    report.Ratio(c, ack.Throughput / floor.Throughput, ack.Throughput / shaped.Throughput, ack.Throughput / http200.Throughput);
     report.Add("e2e", "burst: webhook → reply (open loop, backlog included)", c, burstE2e);
 
     var e2e = await Load.RunAsync(c, c * e2ePerSender[c], async _ => await scenario.RoundTripAsync(Scenario.NewChat(), "hi", replyTimeout) >= 0);
@@ -139,6 +162,7 @@ scenario = new Scenario(http, proxied, accountId, router);
 Say($"app behind the counting proxy (pid {app.Pid})");
 await scenario.RoundTripAsync(Scenario.NewChat(), "hi", replyTimeout); // start-up writes out of the way
 
+await Task.Delay(TimeSpan.FromSeconds(3)); // let the warm-up message finish (release, delete) before idling
 var idleStart = proxy.Snapshot();
 var idleWatch = Stopwatch.StartNew();
 await Task.Delay(TimeSpan.FromSeconds(quick ? 3 : 6));

@@ -21,7 +21,11 @@ public sealed class Report(bool quick, string appCommand)
 
     public List<Row> Rows { get; } = [];
 
-    public Dictionary<int, (double VersusFloor, double VersusCeiling)> Ratios { get; } = [];
+    public Dictionary<int, (double VersusFloor, double VersusShaped, double VersusCeiling)> Ratios { get; } = [];
+
+    public Dictionary<int, (double AppCpuMs, double AzuriteCpuMs)> CpuPerMessage { get; } = [];
+
+    public void Cpu(int concurrency, double app, double azurite) => CpuPerMessage[concurrency] = (app, azurite);
 
     public List<ScaleRow> ScaleRows { get; } = [];
 
@@ -34,7 +38,7 @@ public sealed class Report(bool quick, string appCommand)
     public void Add(string section, string what, int concurrency, RunStats s) =>
         Rows.Add(new Row(section, what, concurrency, s.Count, s.Failures, s.Throughput, s.P50, s.P99));
 
-    public void Ratio(int concurrency, double versusFloor, double versusCeiling) => Ratios[concurrency] = (versusFloor, versusCeiling);
+    public void Ratio(int concurrency, double versusFloor, double versusShaped, double versusCeiling) => Ratios[concurrency] = (versusFloor, versusShaped, versusCeiling);
 
     public void Scale(int chats, int messages, RunStats ack, long answered, double processedMs, long busy, long conflicts) =>
         ScaleRows.Add(new ScaleRow(chats, messages, ack.Throughput, ack.P99, answered, answered / (processedMs / 1000.0), busy, conflicts));
@@ -56,12 +60,16 @@ public sealed class Report(bool quick, string appCommand)
         }
 
         b.AppendLine();
-        b.AppendLine("| senders | ack / raw enqueue | ack / bare Kestrel |");
-        b.AppendLine("|--:|--:|--:|");
-        foreach (var (c, (floor, ceiling)) in Ratios)
+        b.AppendLine("| senders | ack / raw enqueue | ack / raw batch+put | ack / bare Kestrel | CPU ms per message, app | CPU ms per message, Azurite |");
+        b.AppendLine("|--:|--:|--:|--:|--:|--:|");
+        foreach (var (c, (floor, shaped, ceiling)) in Ratios)
         {
-            b.AppendLine(Inv, $"| {c} | {floor:F2} | {ceiling:F2} |");
+            var (appCpu, azuriteCpu) = CpuPerMessage.GetValueOrDefault(c);
+            b.AppendLine(Inv, $"| {c} | {floor:F2} | {shaped:F2} | {ceiling:F3} | {appCpu:F1} | {azuriteCpu:F1} |");
         }
+
+        b.AppendLine();
+        b.AppendLine("CPU per message: the app process and Azurite over the acknowledgement burst and its drain (every message answered), so it covers webhook, both processors and the reply.");
 
         b.AppendLine();
         b.AppendLine("Scale, 16 senders, app behind the counting proxy (answered/s = replies seen by the fake per second from the first post; capped in time):");
@@ -103,7 +111,8 @@ public sealed class Report(bool quick, string appCommand)
                 appCommand,
                 TotalSeconds,
                 Rows,
-                Ratios = Ratios.ToDictionary(kv => kv.Key.ToString(Inv), kv => new { kv.Value.VersusFloor, kv.Value.VersusCeiling }),
+                Ratios = Ratios.ToDictionary(kv => kv.Key.ToString(Inv), kv => new { kv.Value.VersusFloor, kv.Value.VersusShaped, kv.Value.VersusCeiling }),
+                CpuPerMessage = CpuPerMessage.ToDictionary(kv => kv.Key.ToString(Inv), kv => new { kv.Value.AppCpuMs, kv.Value.AzuriteCpuMs }),
                 ScaleRows,
                 Transactions = TransactionRows.Select(t => new { t.Scenario, t.Divisor, PerMessage = t.Total, t.Counts }),
                 PeakWorkingSetKiB,

@@ -117,8 +117,11 @@ public sealed class StorageProxy : IAsyncDisposable
             }
         }
 
-        context.Response.ContentLength = bytes.Length;
-        await context.Response.Body.WriteAsync(bytes);
+        if (bytes.Length > 0 && context.Response.StatusCode is not (204 or 304))
+        {
+            context.Response.ContentLength = bytes.Length;
+            await context.Response.Body.WriteAsync(bytes);
+        }
     }
 
     /// <summary>The billed operation, named by service and kind (queue names kept: they tell the pipeline stages apart).</summary>
