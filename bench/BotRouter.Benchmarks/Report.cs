@@ -74,7 +74,7 @@ public sealed class Report(bool quick, string appCommand)
         b.AppendLine();
         b.AppendLine("Scale, 16 senders, app behind the counting proxy (answered/s = replies seen by the fake per second from the first post; capped in time):");
         b.AppendLine();
-        b.AppendLine("| chats | messages | ack req/s | ack p99 ms | answered | answered/s | busy re-signals | 409/412 conflicts |");
+        b.AppendLine("| chats | messages | ack req/s | ack p99 ms | answered | answered/s | busy re-signals (inbound puts beyond 1 per message) | 409/412 conflicts |");
         b.AppendLine("|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var s in ScaleRows)
         {

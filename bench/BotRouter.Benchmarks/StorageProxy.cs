@@ -143,7 +143,7 @@ public sealed class StorageProxy : IAsyncDisposable
                 var messageId = parts.Length > 3;
                 return method switch
                 {
-                    "POST" when query.TryGetValue("visibilitytimeout", out var v) && v.ToString() != "0" => $"queue put delayed {resource}",
+                    "POST" when query.TryGetValue("visibilitytimeout", out var v) => $"queue put {resource} (visibilitytimeout={v})",
                     "POST" => $"queue put {resource}",
                     "GET" when query.ContainsKey("peekonly") => $"queue peek {resource}",
                     "GET" => System.Text.Encoding.UTF8.GetString(responseBody).Contains("<QueueMessage>", StringComparison.Ordinal)
