@@ -22,6 +22,9 @@ public sealed class StorageProxy : IAsyncDisposable
         UseCookies = false,
         AutomaticDecompression = DecompressionMethods.None,
         MaxConnectionsPerServer = int.MaxValue,
+
+        // Node closes idle keep-alive connections after 5 s; reusing one at that moment resets it.
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(3),
     });
 
     private readonly ConcurrentDictionary<string, long> counts = new();
