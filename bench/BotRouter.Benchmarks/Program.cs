@@ -262,7 +262,7 @@ async Task QuiesceAsync()
 {
     var watch = Stopwatch.StartNew();
     var last = proxy.Snapshot();
-    while (watch.Elapsed < TimeSpan.FromSeconds(30))
+    while (watch.Elapsed < TimeSpan.FromSeconds(quick ? 30 : 90))
     {
         await Task.Delay(1000);
         var now = proxy.Snapshot();
