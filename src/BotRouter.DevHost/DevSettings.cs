@@ -22,7 +22,7 @@ public static class DevSettings
     };
 
     /// <summary>The setting sections the app reads; they are handed to the worker as environment variables.</summary>
-    private static readonly string[] AppSections = ["AzureWebJobsStorage", "BotRouter", "Webhook", "Bot"];
+    private static readonly string[] AppSections = ["AzureWebJobsStorage", "BotRouter", "Webhook", "Bot", "Telemetry", "APPLICATIONINSIGHTS_CONNECTION_STRING"];
 
     public static IConfigurationRoot Load(string root, string[] args)
     {
