@@ -13,6 +13,9 @@ public sealed record InboxItem(string Key, InboxKind Kind, string Payload, DateT
 {
     /// <summary>Set by the store when the payload was too large for a table row and lives in a blob.</summary>
     public string? PayloadBlob { get; init; }
+
+    /// <summary>Inbox keys sort by arrival; the id part keeps two arrivals in the same tick apart.</summary>
+    public static string NewKey(DateTimeOffset arrival, IIdSource ids) => $"{arrival.UtcTicks:D19}-{ids.NewId()}";
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<OperatorAction>))]

@@ -76,7 +76,7 @@ public sealed partial class WebhookIntake(
         var chatId = NormalizeChatId(mo.ConversationalRouter!.ChatId)!;
         System.Diagnostics.Activity.Current?.SetTag("botrouter.chat_id", chatId);
         var now = time.GetUtcNow();
-        var item = new InboxItem(InboxKey(now), InboxKind.Customer, Encoding.UTF8.GetString(body.Span), now);
+        var item = new InboxItem(InboxItem.NewKey(now, ids), InboxKind.Customer, Encoding.UTF8.GetString(body.Span), now);
         var added = await store.AppendAsync(chatId, item, mo.Reference, cancellationToken);
 
         // Signal even for a duplicate: the first delivery may have been stored without its signal.
@@ -123,9 +123,6 @@ public sealed partial class WebhookIntake(
         return null;
     }
 
-    /// <summary>Inbox keys sort by arrival; the id part keeps two arrivals in the same tick apart.</summary>
-    internal string InboxKey(DateTimeOffset now) => $"{now.UtcTicks:D19}-{ids.NewId()}";
-
     public static string? NormalizeChatId(string? chatId) =>
         Guid.TryParse(chatId, out var g) ? g.ToString("D") : null;
 
@@ -153,7 +150,7 @@ public sealed class OperatorIntake(IChatStore store, IWorkSignals signals, IIdSo
 
         var now = time.GetUtcNow();
         var payload = JsonSerializer.Serialize(command, CoreJson.Default.OperatorCommand);
-        await store.AppendAsync(chatId, new InboxItem($"{now.UtcTicks:D19}-{ids.NewId()}", InboxKind.Operator, payload, now), null, cancellationToken);
+        await store.AppendAsync(chatId, new InboxItem(InboxItem.NewKey(now, ids), InboxKind.Operator, payload, now), null, cancellationToken);
         await signals.SignalAsync(WorkStage.Inbound, chatId, TimeSpan.Zero, cancellationToken);
         return new IntakeResult(chatId, false, null);
     }

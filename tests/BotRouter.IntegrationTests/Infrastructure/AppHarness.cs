@@ -125,8 +125,3 @@ public sealed record HttpAnswer(int Status, string? ContentType, string Body)
 
     public string? Problem(string field) => Json?[field]?.GetValue<string>();
 }
-
-internal static class JsonText
-{
-    public static JsonNode Parse(string json) => JsonNode.Parse(json) ?? throw new JsonException("empty");
-}
