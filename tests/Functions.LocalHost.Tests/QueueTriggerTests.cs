@@ -9,6 +9,18 @@ public sealed class QueueTriggerTests(AzuriteFixture azurite)
     private static List<ProcessedRecord> Parse(IEnumerable<string> messages) =>
         messages.Select(m => JsonSerializer.Deserialize<ProcessedRecord>(m)!).ToList();
 
+    /// <summary>Collects the test worker's output messages until at least <paramref name="count"/> arrived.</summary>
+    private static async Task<List<string>> ProcessedAsync(HostHarness harness, int count, string what, CancellationToken ct)
+    {
+        var processed = new List<string>();
+        await Eventually.GetAsync(
+            async () => { processed.AddRange(await harness.DrainAsync(harness.ProcessedQueue, ct)); return processed.Count; },
+            n => n >= count,
+            Timeout,
+            what);
+        return processed;
+    }
+
     [Fact]
     public async Task A_message_is_processed_once_with_its_metadata_and_deleted()
     {
@@ -18,12 +30,7 @@ public sealed class QueueTriggerTests(AzuriteFixture azurite)
 
         var receipt = await harness.SendAsync(harness.WorkQueue, text, ct);
 
-        var processed = new List<string>();
-        await Eventually.GetAsync(
-            async () => { processed.AddRange(await harness.DrainAsync(harness.ProcessedQueue, ct)); return processed.Count; },
-            n => n >= 1,
-            Timeout,
-            "the output message");
+        var processed = await ProcessedAsync(harness, 1, "the output message", ct);
         await Eventually.GetAsync(() => harness.CountAsync(harness.WorkQueue, ct), n => n == 0, Timeout, "the trigger message to be deleted");
 
         var record = Assert.Single(Parse(processed));
@@ -48,12 +55,7 @@ public sealed class QueueTriggerTests(AzuriteFixture azurite)
 
         var receipt = await harness.SendAsync(harness.SdkQueue, text, ct);
 
-        var processed = new List<string>();
-        await Eventually.GetAsync(
-            async () => { processed.AddRange(await harness.DrainAsync(harness.ProcessedQueue, ct)); return processed.Count; },
-            n => n >= 1,
-            Timeout,
-            "the output message");
+        var processed = await ProcessedAsync(harness, 1, "the output message", ct);
         var record = Assert.Single(Parse(processed));
         Assert.Equal(text, record.Message);
         Assert.Equal(receipt.MessageId, record.Id);
@@ -115,12 +117,7 @@ public sealed class QueueTriggerTests(AzuriteFixture azurite)
             await harness.SendAsync(harness.WorkQueue, $"slow:400|{i}", ct);
         }
 
-        var processed = new List<string>();
-        await Eventually.GetAsync(
-            async () => { processed.AddRange(await harness.DrainAsync(harness.ProcessedQueue, ct)); return processed.Count; },
-            n => n >= count,
-            Timeout,
-            "all messages to be processed");
+        var processed = await ProcessedAsync(harness, count, "all messages to be processed", ct);
 
         // Overlap as the worker saw it: the most invocations running at one instant.
         var records = Parse(processed);
@@ -162,12 +159,7 @@ public sealed class QueueTriggerTests(AzuriteFixture azurite)
         var newPid = await harness.Host.WaitForWorkerAsync(firstPid, ct).WaitAsync(Timeout, ct);
         Assert.NotEqual(firstPid, newPid);
 
-        var processed = new List<string>();
-        await Eventually.GetAsync(
-            async () => { processed.AddRange(await harness.DrainAsync(harness.ProcessedQueue, ct)); return processed.Count; },
-            n => n >= count,
-            Timeout,
-            "the unfinished messages to be processed by the new worker");
+        var processed = await ProcessedAsync(harness, count, "the unfinished messages to be processed by the new worker", ct);
 
         var records = Parse(processed);
         Assert.All(records, r => Assert.Equal(newPid, r.ProcessId));
