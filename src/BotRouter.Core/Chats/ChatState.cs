@@ -26,6 +26,9 @@ public sealed record ChatState
     public string? StepId { get; init; }
     public IReadOnlyDictionary<string, string> Context { get; init; } = Empty;
     public IReadOnlyDictionary<string, string> Variables { get; init; } = Empty;
+
+    /// <summary>The bot's own saved state (opaque to the app, e.g. a REST bot's or an LLM's memory); null for a new conversation.</summary>
+    public string? BotState { get; init; }
     public string? Channel { get; init; }
     public string? CustomerNumber { get; init; }
     public string? BusinessNumber { get; init; }

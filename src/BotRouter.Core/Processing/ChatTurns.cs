@@ -15,6 +15,10 @@ public sealed record TurnResult(ChatState State, IReadOnlyList<RouterCall> Calls
 /// </summary>
 public sealed class ChatTurns(FlowBot bot, RouterRequests requests, IIdSource ids)
 {
+    /// <summary>The seam the processor calls: a bot may do I/O, so deciding is asynchronous.</summary>
+    public Task<TurnResult> ApplyAsync(ChatState state, InboxItem item, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult(Apply(state, item, now));
+
     public TurnResult Apply(ChatState state, InboxItem item, DateTimeOffset now) => item.Kind switch
     {
         InboxKind.Customer => Customer(state, JsonSerializer.Deserialize(item.Payload, CoreJson.Default.MoMessage)!, now),

@@ -44,7 +44,7 @@ public sealed partial class InboundProcessor(
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var before = lease.State.Mode;
-                    var result = turns.Apply(lease.State, item, time.GetUtcNow());
+                    var result = await turns.ApplyAsync(lease.State, item, time.GetUtcNow(), cancellationToken);
                     await store.CommitTurnAsync(lease, result.State, item, result.Calls, cancellationToken);
                     if (before != RoutingMode.Agent && result.State.Mode == RoutingMode.Agent)
                     {
