@@ -24,6 +24,8 @@ public static class BotRouterServiceCollectionExtensions
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
         services.AddOptions<BotOptions>().Bind(configuration.GetSection(BotOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BotRouterOptions>, BotRouterOptionsValidator>());
+        services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProcessingOptions>, ProcessingOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IIdSource, GuidIdSource>();
@@ -33,9 +35,9 @@ public static class BotRouterServiceCollectionExtensions
         services.AddSingleton(sp => new FlowBot(sp.GetRequiredService<FlowSet>()));
         services.AddSingleton(sp => new RouterRequests(sp.GetRequiredService<IOptions<BotRouterOptions>>().Value.BotComponentId));
         services.AddSingleton<ChatTurns>();
-        services.AddSingleton<ChatLeaseRunner>();
-        services.AddSingleton<InboundProcessor>();
-        services.AddSingleton<RouterCommandProcessor>();
+        services.AddSingleton<ChatGate>();
+        services.AddSingleton<RouteBreaker>();
+        services.AddSingleton<ChatProcessor>();
         services.AddSingleton<WebhookIntake>();
         services.AddSingleton<OperatorIntake>();
 

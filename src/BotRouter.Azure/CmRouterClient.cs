@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using BotRouter.Core;
+using BotRouter.Core.Chats;
 using BotRouter.Core.Configuration;
 using BotRouter.Core.Contracts;
 using BotRouter.Core.Routing;
@@ -21,7 +22,7 @@ public sealed partial class CmRouterClient(HttpClient http, IOptions<BotRouterOp
     public const string ProductTokenHeader = "X-CM-PRODUCTTOKEN";
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
-    public async Task<RouterOutcome> SendAsync(string chatId, RouterCall call, CancellationToken cancellationToken)
+    public async Task<RouterOutcome> SendAsync(ChatId chatId, RouterCall call, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var template = call.Kind switch
@@ -32,7 +33,7 @@ public sealed partial class CmRouterClient(HttpClient http, IOptions<BotRouterOp
             RouterCallKind.Reset => o.ResetPath,
             _ => throw new ArgumentOutOfRangeException(nameof(call), call.Kind, null),
         };
-        var path = template.Replace("{accountId}", o.AccountId, StringComparison.Ordinal).Replace("{chatId}", chatId, StringComparison.Ordinal);
+        var path = template.Replace("{accountId}", o.AccountId, StringComparison.Ordinal).Replace("{chatId}", chatId.ToString(), StringComparison.Ordinal);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(o.BaseUrl, path));
         request.Headers.Add(ProductTokenHeader, o.ProductToken);
@@ -40,7 +41,7 @@ public sealed partial class CmRouterClient(HttpClient http, IOptions<BotRouterOp
         request.Content.Headers.ContentType = Json;
 
         using var activity = BotRouterTelemetry.Source.StartActivity($"router {call.Kind.ToString().ToLowerInvariant()}", System.Diagnostics.ActivityKind.Client);
-        activity?.SetTag("botrouter.chat_id", chatId);
+        activity?.SetTag("botrouter.chat_id", chatId.ToString());
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         HttpResponseMessage response;
         try

@@ -14,7 +14,7 @@ public sealed record HealthReport(bool Healthy, IReadOnlyDictionary<string, stri
 /// <summary>Operator views of storage: health, and the poison queues (list and replay).</summary>
 public sealed class OperationsStore(QueueServiceClient queues, TableServiceClient tables, IChatStore chats)
 {
-    public static readonly IReadOnlyList<string> WorkQueues = [StorageNames.InboundQueue, StorageNames.RouterCommandsQueue];
+    public static readonly IReadOnlyList<string> WorkQueues = [StorageNames.InboundQueue];
 
     public async Task<HealthReport> CheckAsync(CancellationToken cancellationToken)
     {
@@ -30,7 +30,14 @@ public sealed class OperationsStore(QueueServiceClient queues, TableServiceClien
         return new HealthReport(results.Values.All(v => v == "ok"), results);
     }
 
-    public async Task<IReadOnlyList<PoisonMessage>> ListPoisonAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<PoisonMessage>> ListPoisonAsync(CancellationToken cancellationToken) =>
+        StorageGuard.RunAsync("list poison messages", () => ListAsync(cancellationToken));
+
+    /// <summary>Moves poison messages back to their queue; the chat's dedupe and outbox make a replay safe.</summary>
+    public Task<int> ReplayAsync(string? queue, IReadOnlySet<string>? ids, CancellationToken cancellationToken) =>
+        StorageGuard.RunAsync("replay poison messages", () => MoveBackAsync(queue, ids, cancellationToken));
+
+    private async Task<IReadOnlyList<PoisonMessage>> ListAsync(CancellationToken cancellationToken)
     {
         var list = new List<PoisonMessage>();
         foreach (var queue in WorkQueues)
@@ -46,18 +53,17 @@ public sealed class OperationsStore(QueueServiceClient queues, TableServiceClien
             {
                 // The queue keeps only the signal; why it failed, since when and how often is noted on the chat.
                 var chatId = ChatIdOf(m.Body);
-                var failure = chatId is null ? null : (await chats.GetAsync(chatId, cancellationToken))?.LastFailure;
+                var failure = chatId is not { } id ? null : (await chats.GetAsync(id, cancellationToken))?.LastFailure;
                 list.Add(failure is null
-                    ? new PoisonMessage(queue, m.MessageId, chatId, m.InsertedOn, m.InsertedOn, m.DequeueCount, null)
-                    : new PoisonMessage(queue, m.MessageId, chatId, failure.FirstUtc, failure.LastUtc, failure.Attempts, failure.Error));
+                    ? new PoisonMessage(queue, m.MessageId, chatId?.ToString(), m.InsertedOn, m.InsertedOn, m.DequeueCount, null)
+                    : new PoisonMessage(queue, m.MessageId, chatId?.ToString(), failure.FirstUtc, failure.LastUtc, failure.Attempts, failure.Error));
             }
         }
 
         return list;
     }
 
-    /// <summary>Moves poison messages back to their queue; the chat's dedupe and outbox make a replay safe.</summary>
-    public async Task<int> ReplayAsync(string? queue, IReadOnlySet<string>? ids, CancellationToken cancellationToken)
+    private async Task<int> MoveBackAsync(string? queue, IReadOnlySet<string>? ids, CancellationToken cancellationToken)
     {
         var replayed = 0;
         foreach (var name in WorkQueues.Where(q => queue is null || q == queue))
@@ -87,7 +93,8 @@ public sealed class OperationsStore(QueueServiceClient queues, TableServiceClien
                         continue;
                     }
 
-                    await target.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
+                    // Marked as a replay, so a chat parked on a refused call tries that call again.
+                    await target.SendMessageAsync(Replayed(message.Body), cancellationToken: cancellationToken);
                     await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
                     replayed++;
                     any = true;
@@ -103,11 +110,19 @@ public sealed class OperationsStore(QueueServiceClient queues, TableServiceClien
         return replayed;
     }
 
-    private static string? ChatIdOf(BinaryData body)
+    private static ChatId? ChatIdOf(BinaryData body) =>
+        Signal(body) is { } signal && ChatId.TryParse(signal.ChatId, out var chatId) ? chatId : null;
+
+    private static string Replayed(BinaryData body) =>
+        Signal(body) is { } signal
+            ? JsonSerializer.Serialize(signal with { Replay = true }, CoreJson.Default.QueueSignal)
+            : body.ToString();
+
+    private static QueueSignal? Signal(BinaryData body)
     {
         try
         {
-            return JsonSerializer.Deserialize(body.ToString(), CoreJson.Default.QueueSignal)?.ChatId;
+            return JsonSerializer.Deserialize(body.ToString(), CoreJson.Default.QueueSignal);
         }
         catch (JsonException)
         {

@@ -9,20 +9,17 @@ namespace BotRouter.Azure;
 public sealed class QueueWorkSignals(QueueServiceClient queues) : IWorkSignals
 {
     private readonly QueueClient inbound = queues.GetQueueClient(StorageNames.InboundQueue);
-    private readonly QueueClient routerCommands = queues.GetQueueClient(StorageNames.RouterCommandsQueue);
+    private readonly QueueClient poison = queues.GetQueueClient(StorageNames.InboundQueue + StorageNames.PoisonSuffix);
 
-    public Task PoisonAsync(WorkStage queue, string chatId, CancellationToken cancellationToken) =>
+    public Task PoisonAsync(ChatId chatId, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("park a signal in the poison queue", () =>
-        {
-            var poison = queues.GetQueueClient(StorageNames.QueueOf(queue) + StorageNames.PoisonSuffix);
-            return poison.SendMessageAsync(JsonSerializer.Serialize(new QueueSignal(chatId), CoreJson.Default.QueueSignal), cancellationToken: cancellationToken);
-        });
+            poison.SendMessageAsync(Body(chatId), cancellationToken: cancellationToken));
 
-    public Task SignalAsync(WorkStage queue, string chatId, TimeSpan delay, CancellationToken cancellationToken) =>
+    public Task SignalAsync(ChatId chatId, TimeSpan delay, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("queue a signal", () =>
-        {
-            var client = queue == WorkStage.Inbound ? inbound : routerCommands;
-            var body = JsonSerializer.Serialize(new QueueSignal(chatId, System.Diagnostics.Activity.Current?.Id), CoreJson.Default.QueueSignal);
-            return client.SendMessageAsync(body, delay > TimeSpan.Zero ? delay : null, cancellationToken: cancellationToken);
-        });
+            inbound.SendMessageAsync(Body(chatId), delay > TimeSpan.Zero ? delay : null, cancellationToken: cancellationToken));
+
+    /// <summary>The signal's JSON; it carries the current trace, so processing continues the webhook's trace.</summary>
+    public static string Body(ChatId chatId) =>
+        JsonSerializer.Serialize(new QueueSignal(chatId.ToString(), System.Diagnostics.Activity.Current?.Id), CoreJson.Default.QueueSignal);
 }

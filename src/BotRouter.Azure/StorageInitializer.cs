@@ -31,7 +31,7 @@ public sealed partial class StorageInitializer(
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         await tables.CreateTableIfNotExistsAsync(StorageNames.ChatsTable, cancellationToken);
-        foreach (var name in new[] { StorageNames.InboundQueue, StorageNames.RouterCommandsQueue })
+        foreach (var name in new[] { StorageNames.InboundQueue })
         {
             await queues.GetQueueClient(name).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             await queues.GetQueueClient(name + StorageNames.PoisonSuffix).CreateIfNotExistsAsync(cancellationToken: cancellationToken);

@@ -7,15 +7,7 @@ public static class StorageNames
     public const string Connection = "AzureWebJobsStorage";
 
     public const string InboundQueue = "inbound";
-    public const string RouterCommandsQueue = "router-commands";
     public const string PoisonSuffix = "-poison";
     public const string ChatsTable = "chats";
     public const string PayloadsContainer = "payloads";
-
-    public static string QueueOf(Core.Chats.WorkStage stage) => stage switch
-    {
-        Core.Chats.WorkStage.Inbound => InboundQueue,
-        Core.Chats.WorkStage.RouterCommands => RouterCommandsQueue,
-        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, null),
-    };
 }

@@ -5,22 +5,31 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using BotRouter.Core.Chats;
+using BotRouter.Core.Configuration;
 using BotRouter.Core.Contracts;
 using BotRouter.Core.Routing;
+using Microsoft.Extensions.Options;
 
 namespace BotRouter.Azure;
 
 /// <summary>
-/// Chats in Table Storage, one partition per chat: the state row (with the lease and ETag), inbox rows
-/// keyed by arrival, outbox rows keyed by a sequence, and one dedupe row per CM reference. Keeping a chat
-/// in one partition lets every commit be a single entity-group transaction.
+/// Chats in Table Storage, one partition per chat. Row keys sort so that one range query reads everything a
+/// turn needs: the state row <c>c</c> (with the hold and the ETag), inbox rows <c>c-in-…</c> keyed by
+/// arrival, outbox rows <c>c-out-…</c> keyed by a sequence; dedupe rows <c>d-…</c> (one per message) sort
+/// after the range. Every commit is one entity-group transaction conditioned on the state row's ETag.
 /// </summary>
-public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient blobs, TimeProvider time) : IChatStore
+public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient blobs, TimeProvider time, IOptions<ProcessingOptions> options) : IChatStore
 {
-    private const string StateKey = "state";
-    private const string InboxPrefix = "in-";
-    private const string OutboxPrefix = "out-";
-    private const string DedupePrefix = "ref-";
+    private const string StateKey = "c";
+    private const string InboxPrefix = "c-in-";
+    private const string OutboxPrefix = "c-out-";
+    private const string DedupePrefix = "d-";
+
+    /// <summary>The end of the range that holds the state, inbox and outbox rows (exclusive).</summary>
+    private const string WorkRangeEnd = "d";
+
+    /// <summary>What one read of a chat returns at most (state, inbox and outbox rows); more inbox rows wait for the next read.</summary>
+    private const int ReadPageSize = 200;
 
     /// <summary>Table string properties hold 64 KiB (32K UTF-16 chars); larger payloads go to Blob storage.</summary>
     internal const int MaxInlinePayloadChars = 30_000;
@@ -28,10 +37,11 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
     private readonly TableClient table = tables.GetTableClient(StorageNames.ChatsTable);
     private readonly BlobContainerClient payloads = blobs.GetBlobContainerClient(StorageNames.PayloadsContainer);
 
-    public Task<bool> AppendAsync(string chatId, InboxItem item, string? dedupeKey, CancellationToken cancellationToken) =>
+    public Task<bool> AppendAsync(ChatId chatId, InboxItem item, string? dedupeKey, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("append to the inbox", async () =>
         {
-            var entity = new TableEntity(chatId, InboxPrefix + item.Key)
+            var partition = chatId.ToString();
+            var entity = new TableEntity(partition, InboxPrefix + item.Key)
             {
                 ["Kind"] = item.Kind.ToString(),
                 ["ReceivedUtc"] = item.ReceivedUtc,
@@ -42,7 +52,7 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
             }
             else
             {
-                var blobName = $"{chatId}/{item.Key}.json";
+                var blobName = $"{partition}/{item.Key}.json";
                 await payloads.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(item.Payload), overwrite: true, cancellationToken);
                 entity["PayloadBlob"] = blobName;
             }
@@ -53,7 +63,7 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
                 return true;
             }
 
-            var marker = new TableEntity(chatId, DedupePrefix + Hash(dedupeKey)) { ["ReceivedUtc"] = item.ReceivedUtc };
+            var marker = new TableEntity(partition, DedupePrefix + Hash(dedupeKey)) { ["ReceivedUtc"] = item.ReceivedUtc };
             try
             {
                 await table.SubmitTransactionAsync(
@@ -67,208 +77,175 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
             }
         });
 
-    public Task<ChatState?> GetAsync(string chatId, CancellationToken cancellationToken) =>
+    public Task<ChatState?> GetAsync(ChatId chatId, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("read a chat", async () =>
         {
-            var response = await table.GetEntityIfExistsAsync<TableEntity>(chatId, StateKey, cancellationToken: cancellationToken);
+            var response = await table.GetEntityIfExistsAsync<TableEntity>(chatId.ToString(), StateKey, cancellationToken: cancellationToken);
             return response.HasValue ? ToState(response.Value!) : null;
         });
 
-    public Task<LeaseAttempt> TryAcquireAsync(string chatId, string owner, TimeSpan duration, CancellationToken cancellationToken) =>
-        StorageGuard.RunAsync("take a chat's lease", async () =>
+    public Task<ChatWork> ReadWorkAsync(ChatId chatId, CancellationToken cancellationToken) =>
+        StorageGuard.RunAsync("read a chat's work", async () =>
         {
+            var partition = chatId.ToString();
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {StateKey} and RowKey lt {WorkRangeEnd}");
+            TableEntity? stateRow = null;
+            var inbox = new List<InboxItem>();
+            var outbox = new List<(string RowKey, RouterCall Call)>();
+            var hasMore = false;
+            await foreach (var page in table.QueryAsync<TableEntity>(filter, ReadPageSize, cancellationToken: cancellationToken).AsPages())
+            {
+                foreach (var row in page.Values)
+                {
+                    if (row.RowKey == StateKey)
+                    {
+                        stateRow = row;
+                    }
+                    else if (row.RowKey.StartsWith(InboxPrefix, StringComparison.Ordinal))
+                    {
+                        inbox.Add(await ToInboxItemAsync(row, cancellationToken));
+                    }
+                    else if (row.RowKey.StartsWith(OutboxPrefix, StringComparison.Ordinal))
+                    {
+                        outbox.Add((row.RowKey, ToCall(row)));
+                    }
+                }
+
+                hasMore = page.ContinuationToken is not null;
+                break;
+            }
+
             var now = time.GetUtcNow();
-            var existing = await table.GetEntityIfExistsAsync<TableEntity>(chatId, StateKey, cancellationToken: cancellationToken);
-            if (!existing.HasValue)
-            {
-                var state = ChatState.New(chatId, now);
-                var entity = ToEntity(state, owner, now + duration, 0);
-                try
-                {
-                    var created = await table.AddEntityAsync(entity, cancellationToken);
-                    return new LeaseAttempt(new ChatLease(chatId, owner, state, created.Headers.ETag!.Value.ToString()), TimeSpan.Zero);
-                }
-                catch (RequestFailedException e) when (e.Status == 409)
-                {
-                    return LeaseAttempt.Held(TimeSpan.Zero);
-                }
-            }
-
-            var row = existing.Value!;
-            var until = new DateTimeOffset(row.GetInt64("LeaseUntilTicks") ?? 0, TimeSpan.Zero);
-            var holder = row.GetString("LeaseOwner");
-            if (!string.IsNullOrEmpty(holder) && until > now)
-            {
-                return LeaseAttempt.Held(until - now);
-            }
-
-            var take = new TableEntity(chatId, StateKey) { ["LeaseOwner"] = owner, ["LeaseUntilTicks"] = (now + duration).UtcTicks };
-            try
-            {
-                var updated = await table.UpdateEntityAsync(take, row.ETag, TableUpdateMode.Merge, cancellationToken);
-                return new LeaseAttempt(
-                    new ChatLease(chatId, owner, ToState(row), updated.Headers.ETag!.Value.ToString()) { NextCallSequence = row.GetInt64("NextCallSeq") ?? 0 },
-                    TimeSpan.Zero);
-            }
-            catch (RequestFailedException e) when (e.Status == 412)
-            {
-                return LeaseAttempt.Held(TimeSpan.Zero);
-            }
+            var until = new DateTimeOffset(stateRow?.GetInt64("LeaseUntilTicks") ?? 0, TimeSpan.Zero);
+            return (ChatWork)new TableChatWork(
+                chatId,
+                stateRow is null ? ChatState.New(partition, now) : ToState(stateRow),
+                inbox,
+                outbox,
+                until > now ? until : null,
+                hasMore,
+                stateRow?.ETag,
+                stateRow?.GetInt64("NextCallSeq") ?? 0);
         });
 
-    public Task<IReadOnlyList<InboxItem>> ReadInboxAsync(ChatLease lease, int max, CancellationToken cancellationToken) =>
-        StorageGuard.RunAsync("read the inbox", async () =>
-        {
-            var items = new List<InboxItem>();
-            await foreach (var row in Range(lease.ChatId, InboxPrefix, max, cancellationToken))
-            {
-                var payload = row.GetString("Payload");
-                var blobName = row.GetString("PayloadBlob");
-                if (payload is null && blobName is not null)
-                {
-                    var content = await payloads.GetBlobClient(blobName).DownloadContentAsync(cancellationToken);
-                    payload = content.Value.Content.ToString();
-                }
-
-                items.Add(new InboxItem(
-                    row.RowKey[InboxPrefix.Length..],
-                    Enum.Parse<InboxKind>(row.GetString("Kind")!),
-                    payload ?? string.Empty,
-                    row.GetDateTimeOffset("ReceivedUtc") ?? row.Timestamp ?? time.GetUtcNow())
-                {
-                    PayloadBlob = blobName,
-                });
-            }
-
-            return (IReadOnlyList<InboxItem>)items;
-        });
-
-    public Task<IReadOnlyList<RouterCall>> ReadOutboxAsync(ChatLease lease, int max, CancellationToken cancellationToken) =>
-        StorageGuard.RunAsync("read the outbox", async () =>
-        {
-            var calls = new List<RouterCall>();
-            await foreach (var row in Range(lease.ChatId, OutboxPrefix, max, cancellationToken))
-            {
-                var callId = row.GetString("CallId")!;
-                lease.OutboxKeys[callId] = row.RowKey;
-                calls.Add(new RouterCall(
-                    callId,
-                    Enum.Parse<RouterCallKind>(row.GetString("Kind")!),
-                    row.GetString("Body"),
-                    row.GetInt64("Epoch") ?? 0,
-                    row.GetString("Summary") ?? string.Empty));
-            }
-
-            return (IReadOnlyList<RouterCall>)calls;
-        });
-
-    public Task CommitTurnAsync(ChatLease lease, ChatState state, InboxItem handled, IReadOnlyList<RouterCall> calls, CancellationToken cancellationToken) =>
+    public Task CommitAsync(ChatWork work, ChatCommit commit, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("commit a chat turn", async () =>
         {
-            var sequence = lease.NextCallSequence;
-            var actions = new List<TableTransactionAction>
+            var w = (TableChatWork)work;
+            var partition = w.ChatId.ToString();
+            var sequence = w.NextSequence;
+            var actions = new List<TableTransactionAction>();
+            var until = commit.Release ? DateTimeOffset.MinValue : time.GetUtcNow() + options.Value.LeaseDuration;
+            var state = ToEntity(commit.State, until, sequence + commit.Added.Count);
+            actions.Add(w.ETag is { } etag
+                ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, state, etag)
+                : new TableTransactionAction(TableTransactionActionType.Add, state));
+            foreach (var done in commit.Done)
             {
-                new(TableTransactionActionType.Delete, new TableEntity(lease.ChatId, InboxPrefix + handled.Key), ETag.All),
-            };
-            foreach (var call in calls)
-            {
-                actions.Add(new(TableTransactionActionType.Add, new TableEntity(lease.ChatId, $"{OutboxPrefix}{sequence++:D19}")
+                if (w.OutboxKeys.TryGetValue(done.Id, out var rowKey))
                 {
-                    ["CallId"] = call.Id,
-                    ["Kind"] = call.Kind.ToString(),
-                    ["Body"] = call.Body,
-                    ["Epoch"] = call.Epoch,
-                    ["Summary"] = call.Summary,
-                }));
+                    actions.Add(new(TableTransactionActionType.Delete, new TableEntity(partition, rowKey), ETag.All));
+                }
             }
 
-            await CommitAsync(lease, state, sequence, actions, cancellationToken);
-            if (handled.PayloadBlob is { } blob)
+            if (commit.Handled is { } handled)
+            {
+                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(partition, InboxPrefix + handled.Key), ETag.All));
+            }
+
+            var added = new List<(string, string)>();
+            foreach (var call in commit.Added)
+            {
+                var rowKey = $"{OutboxPrefix}{sequence++:D19}";
+                added.Add((call.Id, rowKey));
+                actions.Add(new(TableTransactionActionType.Add, ToEntity(partition, rowKey, call)));
+            }
+
+            try
+            {
+                var response = await table.SubmitTransactionAsync(actions, cancellationToken);
+                w.ETag = response.Value[0].Headers.ETag!.Value;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 412 or 404 or 409)
+            {
+                throw new LeaseLostException(w.ChatId);
+            }
+
+            w.NextSequence = sequence;
+            foreach (var done in commit.Done)
+            {
+                w.OutboxKeys.Remove(done.Id);
+            }
+
+            foreach (var (callId, rowKey) in added)
+            {
+                w.OutboxKeys[callId] = rowKey;
+            }
+
+            if (commit.Handled?.PayloadBlob is { } blob)
             {
                 await payloads.GetBlobClient(blob).DeleteIfExistsAsync(cancellationToken: cancellationToken);
             }
         });
 
-    public Task CommitCallAsync(ChatLease lease, ChatState state, RouterCall done, CancellationToken cancellationToken) =>
-        StorageGuard.RunAsync("commit a router call", async () =>
+    public Task RenewAsync(ChatWork work, CancellationToken cancellationToken) =>
+        StorageGuard.RunAsync("renew a chat's hold", async () =>
         {
-            var actions = new List<TableTransactionAction>();
-            if (lease.OutboxKeys.Remove(done.Id, out var rowKey))
+            var w = (TableChatWork)work;
+            if (w.ETag is not { } etag)
             {
-                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(lease.ChatId, rowKey), ETag.All));
+                return;
             }
 
-            await CommitAsync(lease, state, lease.NextCallSequence, actions, cancellationToken);
-        });
-
-    public Task<bool> HasPendingAsync(string chatId, WorkStage stage, CancellationToken cancellationToken) =>
-        StorageGuard.RunAsync("look for pending work", async () =>
-        {
-            await foreach (var _ in Range(chatId, stage == WorkStage.Inbound ? InboxPrefix : OutboxPrefix, 1, cancellationToken))
-            {
-                return true;
-            }
-
-            return false;
-        });
-
-    public Task SaveAsync(ChatLease lease, ChatState state, CancellationToken cancellationToken) =>
-        StorageGuard.RunAsync("save a chat", () => CommitAsync(lease, state, lease.NextCallSequence, [], cancellationToken));
-
-    public Task ReleaseAsync(ChatLease lease, CancellationToken cancellationToken) =>
-        StorageGuard.RunAsync("release a chat", async () =>
-        {
-            var free = new TableEntity(lease.ChatId, StateKey) { ["LeaseOwner"] = string.Empty, ["LeaseUntilTicks"] = 0L };
+            var hold = new TableEntity(w.ChatId.ToString(), StateKey) { ["LeaseUntilTicks"] = (time.GetUtcNow() + options.Value.LeaseDuration).UtcTicks };
             try
             {
-                var response = await table.UpdateEntityAsync(free, new ETag(lease.Version), TableUpdateMode.Merge, cancellationToken);
-                lease.Version = response.Headers.ETag!.Value.ToString();
+                var response = await table.UpdateEntityAsync(hold, etag, TableUpdateMode.Merge, cancellationToken);
+                w.ETag = response.Headers.ETag!.Value;
             }
             catch (RequestFailedException e) when (e.Status is 412 or 404)
             {
-                throw new LeaseLostException(lease.ChatId);
+                throw new LeaseLostException(w.ChatId);
             }
         });
 
-    private async Task CommitAsync(ChatLease lease, ChatState state, long nextSequence, List<TableTransactionAction> actions, CancellationToken cancellationToken)
+    private async Task<InboxItem> ToInboxItemAsync(TableEntity row, CancellationToken cancellationToken)
     {
-        var entity = ToEntity(state, lease.Owner, time.GetUtcNow() + Core.Processing.ChatLeaseRunner.LeaseDuration, nextSequence);
-        actions.Insert(0, new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, new ETag(lease.Version)));
-        try
+        var payload = row.GetString("Payload");
+        var blobName = row.GetString("PayloadBlob");
+        if (payload is null && blobName is not null)
         {
-            var response = await table.SubmitTransactionAsync(actions, cancellationToken);
-            lease.Version = response.Value[0].Headers.ETag!.Value.ToString();
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 412 or 404)
-        {
-            throw new LeaseLostException(lease.ChatId);
+            var content = await payloads.GetBlobClient(blobName).DownloadContentAsync(cancellationToken);
+            payload = content.Value.Content.ToString();
         }
 
-        lease.State = state;
-        lease.NextCallSequence = nextSequence;
-    }
-
-    private IAsyncEnumerable<TableEntity> Range(string chatId, string prefix, int max, CancellationToken cancellationToken)
-    {
-        var end = prefix[..^1] + (char)(prefix[^1] + 1);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {chatId} and RowKey ge {prefix} and RowKey lt {end}");
-        return Take(table.QueryAsync<TableEntity>(filter, max, cancellationToken: cancellationToken), max, cancellationToken);
-    }
-
-    private static async IAsyncEnumerable<TableEntity> Take(AsyncPageable<TableEntity> rows, int max, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var count = 0;
-        await foreach (var row in rows.WithCancellation(cancellationToken))
+        return new InboxItem(
+            row.RowKey[InboxPrefix.Length..],
+            Enum.Parse<InboxKind>(row.GetString("Kind")!),
+            payload ?? string.Empty,
+            row.GetDateTimeOffset("ReceivedUtc") ?? row.Timestamp ?? time.GetUtcNow())
         {
-            yield return row;
-            if (++count == max)
-            {
-                yield break;
-            }
-        }
+            PayloadBlob = blobName,
+        };
     }
 
-    private static TableEntity ToEntity(ChatState s, string leaseOwner, DateTimeOffset leaseUntil, long nextCallSequence) => new(s.ChatId, StateKey)
+    private static RouterCall ToCall(TableEntity row) => new(
+        row.GetString("CallId")!,
+        Enum.Parse<RouterCallKind>(row.GetString("Kind")!),
+        row.GetString("Body"),
+        row.GetInt64("Epoch") ?? 0,
+        row.GetString("Summary") ?? string.Empty);
+
+    private static TableEntity ToEntity(string partition, string rowKey, RouterCall call) => new(partition, rowKey)
+    {
+        ["CallId"] = call.Id,
+        ["Kind"] = call.Kind.ToString(),
+        ["Body"] = call.Body,
+        ["Epoch"] = call.Epoch,
+        ["Summary"] = call.Summary,
+    };
+
+    private static TableEntity ToEntity(ChatState s, DateTimeOffset holdUntil, long nextCallSequence) => new(s.ChatId, StateKey)
     {
         ["Mode"] = s.Mode.ToString(),
         ["Epoch"] = s.Epoch,
@@ -283,8 +260,7 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
         ["UpdatedUtc"] = s.UpdatedUtc,
         ["History"] = JsonSerializer.Serialize(s.History.ToList(), CoreJson.Default.ListHistoryEntry),
         ["LastFailure"] = s.LastFailure is null ? null : JsonSerializer.Serialize(s.LastFailure, CoreJson.Default.ProcessingFailure),
-        ["LeaseOwner"] = leaseOwner,
-        ["LeaseUntilTicks"] = leaseUntil.UtcTicks,
+        ["LeaseUntilTicks"] = holdUntil.UtcTicks,
         ["NextCallSeq"] = nextCallSequence,
     };
 
@@ -309,7 +285,25 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
     private static T? Json<T>(string? json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
         string.IsNullOrEmpty(json) ? default : JsonSerializer.Deserialize(json, type);
 
-    /// <summary>CM references are free text; row keys forbid some characters, so the key is a hash.</summary>
-    private static string Hash(string reference) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reference)).AsSpan(0, 16));
+    /// <summary>Dedupe keys are free text; row keys forbid some characters, so the key is a hash.</summary>
+    private static string Hash(string key) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 16));
+
+    /// <summary>A chat as read, with the store's bookkeeping: the state row's ETag, the outbox sequence and row keys.</summary>
+    private sealed class TableChatWork : ChatWork
+    {
+        public TableChatWork(ChatId chatId, ChatState state, List<InboxItem> inbox, List<(string RowKey, RouterCall Call)> outbox, DateTimeOffset? heldUntil, bool hasMore, ETag? etag, long nextSequence)
+            : base(chatId, state, inbox, [.. outbox.Select(o => o.Call)], heldUntil, hasMore)
+        {
+            ETag = etag;
+            NextSequence = nextSequence;
+            OutboxKeys = outbox.ToDictionary(o => o.Call.Id, o => o.RowKey);
+        }
+
+        public ETag? ETag { get; set; }
+
+        public long NextSequence { get; set; }
+
+        public Dictionary<string, string> OutboxKeys { get; }
+    }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.UseMiddleware<BotRouter.Functions.Http.StorageOutageMiddleware>();
 builder.Services.AddBotRouter(builder.Configuration);
 builder.Services.AddBotRouterTelemetry(builder.Configuration);
 

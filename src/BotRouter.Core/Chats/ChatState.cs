@@ -54,10 +54,17 @@ public sealed record ChatState
     }
 }
 
-/// <summary>Why processing a chat failed, since when and how often; cleared once the stage succeeds.</summary>
-public sealed record ProcessingFailure(WorkStage Stage, string Error, DateTimeOffset FirstUtc, DateTimeOffset LastUtc, int Attempts)
+/// <summary>
+/// Why processing a chat failed, since when and how often; cleared once processing succeeds.
+/// <see cref="Parked"/>: the Bot Router refused a call for good, so the chat waits for an operator's replay.
+/// </summary>
+public sealed record ProcessingFailure(string Error, DateTimeOffset FirstUtc, DateTimeOffset LastUtc, int Attempts, bool Parked = false)
 {
-    public ProcessingFailure Again(string error, DateTimeOffset now) => this with { Error = error, LastUtc = now, Attempts = Attempts + 1 };
+    /// <summary>The one way a failure is recorded: a repeat keeps when it first happened and counts the attempts.</summary>
+    public static ProcessingFailure Note(ProcessingFailure? previous, string error, DateTimeOffset now, bool parked) =>
+        previous is null
+            ? new ProcessingFailure(error, now, now, 1, parked)
+            : previous with { Error = error, LastUtc = now, Attempts = previous.Attempts + 1, Parked = parked };
 }
 
 /// <summary>One routing event. Never holds phone numbers or secrets.</summary>

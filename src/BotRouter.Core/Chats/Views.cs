@@ -24,4 +24,5 @@ public sealed record StepView(string Id, string Prompt, string Kind);
 
 /// <summary>The queue message body: "this chat has work". The work itself waits in the chat's inbox or outbox.</summary>
 /// <param name="TraceParent">The W3C traceparent of the hop that queued it, so the trace continues.</param>
-public sealed record QueueSignal(string ChatId, string? TraceParent = null);
+/// <param name="Replay">Set by an operator's replay: a chat parked on a refused call tries that call again.</param>
+public sealed record QueueSignal(string ChatId, string? TraceParent = null, bool Replay = false);

@@ -19,21 +19,14 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
         string chatId,
         CancellationToken cancellationToken)
     {
-        if (WebhookIntake.NormalizeChatId(chatId) is not { } id)
+        if (!ChatId.TryParse(chatId, out var id))
         {
-            return Problems.Problem(StatusCodes.Status400BadRequest, "Invalid chatId", "chatId must be a GUID.");
+            return Problems.InvalidChatId();
         }
 
-        try
-        {
-            return await store.GetAsync(id, cancellationToken) is { } state
-                ? TypedResults.Json(ChatView.Of(state), ApiJson.Default.ChatView).Result()
-                : Problems.Problem(StatusCodes.Status404NotFound, "Unknown chat", $"No chat {id} has been seen.");
-        }
-        catch (StorageUnavailableException e)
-        {
-            return Problems.StorageUnavailable(e);
-        }
+        return await store.GetAsync(id, cancellationToken) is { } state
+            ? TypedResults.Json(ChatView.Of(state), ApiJson.Default.ChatView).Result()
+            : Problems.Problem(StatusCodes.Status404NotFound, "Unknown chat", $"No chat {id} has been seen.");
     }
 
     [Function("HandOver")]
@@ -76,21 +69,19 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
 
     private async Task<IActionResult> SubmitAsync(string chatId, OperatorCommand command, CancellationToken cancellationToken)
     {
-        try
+        if (!ChatId.TryParse(chatId, out var id))
         {
-            var result = await intake.SubmitAsync(chatId, command, cancellationToken);
-            if (result.Refusal is { } refusal)
-            {
-                return Problems.Of(refusal);
-            }
+            return Problems.InvalidChatId();
+        }
 
-            var accepted = new CommandAccepted("queued", result.ChatId!, command.Action.ToString().ToLowerInvariant());
-            return TypedResults.Json(accepted, ApiJson.Default.CommandAccepted, statusCode: StatusCodes.Status202Accepted).Result();
-        }
-        catch (StorageUnavailableException e)
+        return await intake.SubmitAsync(id, command, cancellationToken) switch
         {
-            return Problems.StorageUnavailable(e);
-        }
+            IntakeResult.Accepted a => TypedResults.Json(
+                new CommandAccepted("queued", a.ChatId.ToString(), command.Action.ToString().ToLowerInvariant()),
+                ApiJson.Default.CommandAccepted,
+                statusCode: StatusCodes.Status202Accepted).Result(),
+            var other => Problems.Of(other),
+        };
     }
 
     private static FunctionResult BadBody(string? error, bool tooLarge) => tooLarge

@@ -1,4 +1,3 @@
-using BotRouter.Core.Chats;
 using BotRouter.Core.Processing;
 using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
@@ -7,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace BotRouter.Functions.Functions;
 
-/// <summary>Receives the Bot Router's webhooks; answers 200 only once the message is durably queued.</summary>
+/// <summary>Receives the Bot Router's webhooks; answers 200 only once the message is durably stored and queued.</summary>
 public sealed class Webhook(WebhookIntake intake)
 {
     public const string SecretHeader = "X-Webhook-Secret";
@@ -18,26 +17,12 @@ public sealed class Webhook(WebhookIntake intake)
         CancellationToken cancellationToken)
     {
         using var activity = Core.BotRouterTelemetry.Source.StartActivity("webhook receive", System.Diagnostics.ActivityKind.Server);
-        if (!intake.IsAuthorized(request.Headers[SecretHeader].FirstOrDefault()))
+        var body = await RequestBody.ReadAsync(request, WebhookIntake.MaxBodyBytes, cancellationToken);
+        return await intake.AcceptAsync(request.Headers[SecretHeader].FirstOrDefault(), body, cancellationToken) switch
         {
-            return Problems.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", $"Header {SecretHeader} is missing or wrong.");
-        }
-
-        if (await RequestBody.ReadAsync(request, WebhookIntake.MaxBodyBytes, cancellationToken) is not { } body)
-        {
-            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The webhook body is limited to {WebhookIntake.MaxBodyBytes} bytes.");
-        }
-
-        try
-        {
-            var result = await intake.AcceptAsync(body, cancellationToken);
-            return result.Refusal is { } refusal
-                ? Problems.Of(refusal)
-                : TypedResults.Json(new WebhookAccepted("queued", result.ChatId!, result.Duplicate), ApiJson.Default.WebhookAccepted).Result();
-        }
-        catch (StorageUnavailableException e)
-        {
-            return Problems.StorageUnavailable(e);
-        }
+            IntakeResult.Accepted a => TypedResults.Json(new WebhookAccepted("queued", a.ChatId.ToString(), false), ApiJson.Default.WebhookAccepted).Result(),
+            IntakeResult.Duplicate d => TypedResults.Json(new WebhookAccepted("queued", d.ChatId.ToString(), true), ApiJson.Default.WebhookAccepted).Result(),
+            var other => Problems.Of(other),
+        };
     }
 }

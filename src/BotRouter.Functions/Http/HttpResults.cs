@@ -20,7 +20,21 @@ public sealed class FunctionResult(IResult inner) : IActionResult, IResult
 
 internal static class Problems
 {
-    public static FunctionResult Of(Refusal refusal) => Problem(refusal.Status, refusal.Title, refusal.Detail);
+    /// <summary>The one place an intake outcome that is not an acceptance becomes an HTTP answer.</summary>
+    public static FunctionResult Of(IntakeResult result) => result switch
+    {
+        IntakeResult.Refused { Refusal: var r } => Problem(StatusOf(r.Kind), r.Title, r.Detail),
+        _ => throw new ArgumentOutOfRangeException(nameof(result), result, "Only refusals are problems."),
+    };
+
+    public static FunctionResult InvalidChatId() => Problem(StatusCodes.Status400BadRequest, "Invalid chatId", "chatId must be a GUID.");
+
+    private static int StatusOf(RefusalKind kind) => kind switch
+    {
+        RefusalKind.Unauthorized => StatusCodes.Status401Unauthorized,
+        RefusalKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        _ => StatusCodes.Status400BadRequest,
+    };
 
     public static FunctionResult Problem(int status, string title, string detail) =>
         new(Results.Problem(detail: detail, statusCode: status, title: title));

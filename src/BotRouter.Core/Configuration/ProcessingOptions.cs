@@ -1,0 +1,25 @@
+namespace BotRouter.Core.Configuration;
+
+/// <summary>How chats are processed. Bound from the <c>Processing</c> section (<c>Processing__*</c> settings).</summary>
+public sealed class ProcessingOptions
+{
+    public const string Section = "Processing";
+
+    /// <summary>
+    /// How long a processor holds a chat without renewing. Renewed while a slow call runs, so it only bounds
+    /// how long a crashed processor delays its chat.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Take the chat before asking the bot rather than in the turn's own commit: one storage transaction more,
+    /// but a bot that does I/O (REST, LLM) is never asked twice when two processors race for a chat.
+    /// </summary>
+    public bool HoldBeforeDeciding { get; set; }
+
+    /// <summary>Refusals of one call kind in a row, across chats, after which the app stops making that call for a while.</summary>
+    public int RefusalsBeforePause { get; set; } = 5;
+
+    /// <summary>How long a call kind that every chat got refused is paused before one chat tries it again.</summary>
+    public TimeSpan RefusalPause { get; set; } = TimeSpan.FromMinutes(1);
+}
