@@ -1,0 +1,254 @@
+using System.Text.Json;
+using BotRouter.Core.Chats;
+using BotRouter.Core.Configuration;
+using BotRouter.Core.Contracts;
+using BotRouter.Core.Flows;
+using BotRouter.Core.Processing;
+using BotRouter.Core.Routing;
+using BotRouter.UnitTests.Kit;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BotRouter.UnitTests;
+
+public class ChatProcessorTests
+{
+    private static readonly ChatId Chat = ChatId.Parse(ChatTurnsTests.ChatId);
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
+    private readonly ProcessingOptions options = new() { RefusalsBeforePause = 3 };
+    private readonly InMemoryChatStore store;
+    private readonly RecordingRouter router = new();
+    private readonly RecordingSignals signals = new();
+    private readonly ChatGate gate = new();
+    private readonly RouteBreaker breaker;
+    private readonly ChatProcessor processor;
+    private int arrivals;
+
+    public ChatProcessorTests()
+    {
+        store = new InMemoryChatStore(time, options.LeaseDuration);
+        breaker = new RouteBreaker(Options.Create(options), time);
+        var turns = new ChatTurns(new FlowBot(FlowSetValidator.LoadDefault()), new RouterRequests("CmBot"), new GuidIdSource());
+        processor = new ChatProcessor(store, signals, router, turns, gate, breaker, Options.Create(options), time, NullLogger<ChatProcessor>.Instance);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private Task<bool> ArriveAsync(string text, ChatId? chat = null) =>
+        store.AppendAsync(chat ?? Chat, Item(ChatTurnsTests.Customer(text).Payload, InboxKind.Customer), null, Ct);
+
+    private Task<bool> CommandAsync(OperatorCommand command) =>
+        store.AppendAsync(Chat, Item(JsonSerializer.Serialize(command, CoreJson.Default.OperatorCommand), InboxKind.Operator), null, Ct);
+
+    private InboxItem Item(string payload, InboxKind kind) => new($"{++arrivals:D6}", kind, payload, time.GetUtcNow());
+
+    private Task ProcessAsync(ChatId? chat = null, bool replay = false) => processor.ProcessAsync(chat ?? Chat, replay, null, Ct);
+
+    private IReadOnlyList<string> RepliesSent(ChatId? chat = null) =>
+        [.. router.Sent.Where(s => s.ChatId == (chat ?? Chat) && s.Call.Kind == RouterCallKind.Reply)
+            .Select(s => JsonSerializer.Deserialize(s.Call.Body!, CoreJson.Default.BmSendRequest)!.Messages.Msg.Single().Body.Content)];
+
+    [Fact]
+    public async Task A_message_is_answered_in_the_same_pass_and_the_chat_is_left_free_and_empty()
+    {
+        await ArriveAsync("hello");
+
+        await ProcessAsync();
+
+        Assert.Single(RepliesSent());
+        var (inbox, outbox, held) = store.Peek(Chat);
+        Assert.Empty(inbox);
+        Assert.Empty(outbox);
+        Assert.False(held);
+        Assert.Equal(2, store.Commits); // the decision (taking the chat), then the calls done (letting go)
+    }
+
+    [Fact]
+    public async Task Messages_are_answered_in_arrival_order()
+    {
+        await ArriveAsync("hello");
+        await ArriveAsync("billing");
+
+        await ProcessAsync();
+
+        var replies = RepliesSent();
+        Assert.Equal(2, replies.Count);
+        Assert.Contains("virtual assistant", replies[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("virtual assistant", replies[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_message_in_agent_mode_is_recorded_with_one_commit_and_the_router_is_not_called()
+    {
+        await CommandAsync(new OperatorCommand { Action = OperatorAction.TakeOver });
+        await ProcessAsync();
+        var callsBefore = router.Sent.Count;
+        var commitsBefore = store.Commits;
+
+        await ArriveAsync("are you there?");
+        await ProcessAsync();
+
+        Assert.Equal(callsBefore, router.Sent.Count);
+        Assert.Equal(commitsBefore + 1, store.Commits);
+        Assert.Equal("recorded; an agent owns the chat", (await store.GetAsync(Chat, Ct))!.History[^1].Outcome);
+    }
+
+    [Fact]
+    public async Task A_router_outage_keeps_the_decided_reply_and_the_retry_sends_it_without_deciding_again()
+    {
+        await ArriveAsync("hello");
+        router.Answer = _ => throw new RouterUnavailableException("down");
+
+        await Assert.ThrowsAsync<RouterUnavailableException>(() => ProcessAsync());
+
+        var (inbox, outbox, held) = store.Peek(Chat);
+        Assert.Empty(inbox);
+        var decided = Assert.Single(outbox);
+        Assert.False(held);
+        Assert.Contains("down", (await store.GetAsync(Chat, Ct))!.LastFailure!.Error, StringComparison.Ordinal);
+
+        router.Answer = null;
+        await ProcessAsync();
+
+        Assert.Equal(decided.Id, router.Sent[^1].Call.Id);
+        Assert.Single(RepliesSent());
+        Assert.Empty(store.Peek(Chat).Outbox);
+        Assert.Null((await store.GetAsync(Chat, Ct))!.LastFailure);
+    }
+
+    [Fact]
+    public async Task A_reply_decided_before_a_take_over_is_never_sent()
+    {
+        await ArriveAsync("hello");
+        router.Answer = _ => throw new RouterUnavailableException("down");
+        await Assert.ThrowsAsync<RouterUnavailableException>(() => ProcessAsync());
+        await CommandAsync(new OperatorCommand { Action = OperatorAction.TakeOver });
+        router.Answer = null;
+
+        await ProcessAsync();
+
+        Assert.Equal([RouterCallKind.Mutation], router.Sent.Select(s => s.Call.Kind));
+        var state = (await store.GetAsync(Chat, Ct))!;
+        Assert.Equal(RoutingMode.Agent, state.Mode);
+        Assert.Contains(state.History, h => h.Action == "reply suppressed");
+        Assert.Empty(store.Peek(Chat).Outbox);
+    }
+
+    [Fact]
+    public async Task A_refused_call_parks_the_chat_once_and_later_messages_wait_until_a_replay()
+    {
+        await ArriveAsync("hello");
+        router.Answer = _ => Task.FromResult(new RouterOutcome(false, 404, "no such route"));
+
+        await ProcessAsync();
+        await ArriveAsync("billing");
+        await ProcessAsync();
+        await ProcessAsync();
+
+        Assert.Single(router.Sent);
+        Assert.Equal([Chat], signals.Poisoned);
+        var parked = (await store.GetAsync(Chat, Ct))!.LastFailure!;
+        Assert.True(parked.Parked);
+        Assert.Contains("404", parked.Error, StringComparison.Ordinal);
+        Assert.Single(store.Peek(Chat).Inbox);
+
+        router.Answer = null;
+        await ProcessAsync(replay: true);
+
+        // The refused attempt, the same reply again on the replay, then the waiting message's answer.
+        var replies = router.Sent.Where(s => s.Call.Kind == RouterCallKind.Reply).Select(s => s.Call.Id).ToList();
+        Assert.Equal(3, replies.Count);
+        Assert.Equal(replies[0], replies[1]);
+        Assert.Null((await store.GetAsync(Chat, Ct))!.LastFailure);
+        Assert.Empty(store.Peek(Chat).Inbox);
+    }
+
+    [Fact]
+    public async Task When_every_chat_is_refused_a_call_kind_is_paused_and_not_made()
+    {
+        router.Answer = _ => Task.FromResult(new RouterOutcome(false, 401, "bad token"));
+        var chats = Enumerable.Range(0, 5).Select(_ => ChatId.New()).ToList();
+        foreach (var chat in chats)
+        {
+            await ArriveAsync("hello", chat);
+            await ProcessAsync(chat);
+        }
+
+        Assert.Equal(options.RefusalsBeforePause, router.Sent.Count);
+        Assert.Equal(chats, signals.Poisoned);
+        var paused = Assert.Single(breaker.Paused());
+        Assert.Equal(RouterCallKind.Reply, paused.Kind);
+        Assert.Contains("paused", (await store.GetAsync(chats[^1], Ct))!.LastFailure!.Error, StringComparison.Ordinal);
+
+        time.Advance(options.RefusalPause + TimeSpan.FromSeconds(1));
+        Assert.Empty(breaker.Paused());
+    }
+
+    [Fact]
+    public async Task A_chat_held_elsewhere_is_looked_at_again_shortly_and_nothing_is_sent()
+    {
+        await ArriveAsync("hello");
+        store.HoldElsewhere(Chat);
+
+        await ProcessAsync();
+
+        Assert.Empty(router.Sent);
+        var (chat, delay) = Assert.Single(signals.Signals);
+        Assert.Equal(Chat, chat);
+        Assert.Equal(TimeSpan.FromSeconds(1), delay);
+    }
+
+    [Fact]
+    public async Task A_second_signal_while_the_chat_is_processed_here_is_handled_by_the_holder()
+    {
+        await ArriveAsync("hello");
+        var inFlight = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        router.Answer = async _ =>
+        {
+            inFlight.TrySetResult();
+            await release.Task;
+            return RouterOutcome.Ok(200);
+        };
+
+        var first = ProcessAsync();
+        await inFlight.Task;
+        await ArriveAsync("billing");
+        await ProcessAsync(); // returns at once: noted for the holder
+        Assert.Empty(router.Sent);
+        release.SetResult();
+        await first;
+
+        Assert.Equal(2, RepliesSent().Count);
+        Assert.Empty(signals.Signals);
+        Assert.Empty(store.Peek(Chat).Inbox);
+    }
+
+    [Fact]
+    public async Task The_hold_is_renewed_while_a_slow_call_runs()
+    {
+        await ArriveAsync("hello");
+        var inFlight = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        router.Answer = async _ =>
+        {
+            inFlight.TrySetResult();
+            await release.Task;
+            return RouterOutcome.Ok(200);
+        };
+
+        var run = ProcessAsync();
+        await inFlight.Task;
+        for (var i = 0; i < 6; i++)
+        {
+            time.Advance(options.LeaseDuration / 3);
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.True(store.Peek(Chat).Held); // two hold durations later, still held: renewed
+        release.SetResult();
+        await run;
+        Assert.False(store.Peek(Chat).Held);
+    }
+}
