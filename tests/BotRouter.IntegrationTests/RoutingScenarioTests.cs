@@ -59,12 +59,28 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
     public async Task A_webhook_delivered_twice_is_answered_once()
     {
         var chatId = AppHarness.NewChatId();
+        var body = app.Webhook(chatId, "Hello");
+
+        foreach (var delivery in new[] { body, body })
+        {
+            var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), delivery);
+            Assert.True(answer.Status == 200, answer.Body);
+            await app.DrainAsync(chatId);
+        }
+
+        Assert.Single(CallsFor(chatId));
+    }
+
+    [Fact]
+    public async Task Two_different_messages_that_share_a_reference_are_both_answered()
+    {
+        var chatId = AppHarness.NewChatId();
         var reference = Guid.NewGuid().ToString();
 
         await Say(chatId, "Hello", reference);
-        await Say(chatId, "Hello", reference);
+        await Say(chatId, "billing", reference);
 
-        Assert.Single(CallsFor(chatId));
+        Assert.Equal(2, CallsFor(chatId).Count);
     }
 
     [Fact]
@@ -120,7 +136,7 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.True(JsonNode.DeepEquals(
             JsonNode.Parse($$"""{"ChatId":"{{chatId}}","Mutations":[{"$type":"disableComponent","ComponentId":"CmBot"}]}"""),
             calls[1].Json));
-        var state = await app.Services.GetRequiredService<IChatStore>().GetAsync(chatId, CancellationToken.None);
+        var state = await app.Services.GetRequiredService<IChatStore>().GetAsync(Core.Chats.ChatId.Parse(chatId), CancellationToken.None);
         Assert.Equal(RoutingMode.Agent, state!.Mode);
         Assert.Equal("recorded; an agent owns the chat", state.History[^1].Outcome);
     }
@@ -165,7 +181,7 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal($"/conversational/control/v1/accounts/{app.AccountId}/sessions/{chatId}/reset", reset.Path);
         Assert.Equal(string.Empty, reset.Body);
         Assert.Equal(AppHarness.ProductToken, reset.Token);
-        var state = await app.Services.GetRequiredService<IChatStore>().GetAsync(chatId, CancellationToken.None);
+        var state = await app.Services.GetRequiredService<IChatStore>().GetAsync(Core.Chats.ChatId.Parse(chatId), CancellationToken.None);
         Assert.Equal((RoutingMode.Bot, "main", "welcome"), (state!.Mode, state.FlowId, state.StepId));
     }
 
@@ -236,15 +252,15 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
 
         var poison = await app.ExecuteAsync(r => app.Function<Operations>().ListPoison(r, CancellationToken.None));
         var listed = poison.Json!["messages"]!.AsArray().Single(m => m!["chatId"]?.GetValue<string>() == chatId)!;
-        Assert.Equal("router-commands", listed["queue"]!.GetValue<string>());
+        Assert.Equal("inbound", listed["queue"]!.GetValue<string>());
         Assert.Contains("(400)", listed["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
 
-        var replay = await app.ExecuteAsync(r => app.Function<Operations>().ReplayPoison(r, CancellationToken.None), $$"""{"queue":"router-commands","ids":["{{listed["id"]!.GetValue<string>()}}"]}""");
+        var replay = await app.ExecuteAsync(r => app.Function<Operations>().ReplayPoison(r, CancellationToken.None), $$"""{"queue":"inbound","ids":["{{listed["id"]!.GetValue<string>()}}"]}""");
         Assert.Equal(1, replay.Json!["replayed"]!.GetValue<int>());
-        await app.DrainAsync(chatId);
+        Assert.True(await app.ProcessQueuedAsync(chatId) > 0);
         await app.DrainAsync(chatId);
 
         Assert.Single(CallsFor(chatId));
-        Assert.Null((await app.Services.GetRequiredService<IChatStore>().GetAsync(chatId, CancellationToken.None))!.LastFailure);
+        Assert.Null((await app.Services.GetRequiredService<IChatStore>().GetAsync(Core.Chats.ChatId.Parse(chatId), CancellationToken.None))!.LastFailure);
     }
 }

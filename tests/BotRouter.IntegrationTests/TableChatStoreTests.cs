@@ -2,17 +2,19 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using BotRouter.Azure;
 using BotRouter.Core.Chats;
-using BotRouter.Core.Processing;
+using BotRouter.Core.Configuration;
 using BotRouter.Core.Routing;
 using BotRouter.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BotRouter.IntegrationTests;
 
-/// <summary>The chat store on real Azurite: dedupe, leases with ETags, atomic commits, oversize payloads.</summary>
+/// <summary>The chat store on real Azurite: dedupe, one read per pass, commits conditioned on the read, holds, oversize payloads.</summary>
 public sealed class TableChatStoreTests(AzuriteFixture azurite) : IAsyncLifetime
 {
+    private static readonly TimeSpan Hold = TimeSpan.FromSeconds(10);
     private readonly FakeTimeProvider time = new(DateTimeOffset.UtcNow);
     private AppHarness app = null!;
     private TableChatStore store = null!;
@@ -20,136 +22,147 @@ public sealed class TableChatStoreTests(AzuriteFixture azurite) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         app = await AppHarness.StartAsync(azurite);
-        store = new TableChatStore(app.Services.GetRequiredService<TableServiceClient>(), app.Services.GetRequiredService<BlobServiceClient>(), time);
+        store = new TableChatStore(
+            app.Services.GetRequiredService<TableServiceClient>(),
+            app.Services.GetRequiredService<BlobServiceClient>(),
+            time,
+            Options.Create(new ProcessingOptions { LeaseDuration = Hold }));
     }
 
     public ValueTask DisposeAsync() => app.DisposeAsync();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private InboxItem Item(string payload = "{}") => new($"{time.GetUtcNow().UtcTicks:D19}-{Guid.NewGuid():N}", InboxKind.Operator, payload, time.GetUtcNow());
+    private InboxItem Item(string payload = "{}")
+    {
+        time.Advance(TimeSpan.FromTicks(1));
+        return new InboxItem($"{time.GetUtcNow().UtcTicks:D19}-{Guid.NewGuid():N}", InboxKind.Operator, payload, time.GetUtcNow());
+    }
+
+    private static ChatCommit Commit(ChatWork work, ChatState? state = null, InboxItem? handled = null, IReadOnlyList<RouterCall>? added = null, IReadOnlyList<RouterCall>? done = null, bool release = false) =>
+        new(state ?? work.State, done ?? [], handled, added ?? [], release);
 
     [Fact]
-    public async Task The_same_reference_is_appended_once()
+    public async Task The_same_dedupe_key_is_appended_once()
     {
-        var chatId = AppHarness.NewChatId();
+        var chatId = ChatId.New();
 
-        Assert.True(await store.AppendAsync(chatId, Item(), "ref-1", Ct));
-        Assert.False(await store.AppendAsync(chatId, Item(), "ref-1", Ct));
-        Assert.True(await store.AppendAsync(chatId, Item(), "ref-2", Ct));
+        Assert.True(await store.AppendAsync(chatId, Item(), "message-1", Ct));
+        Assert.False(await store.AppendAsync(chatId, Item(), "message-1", Ct));
+        Assert.True(await store.AppendAsync(chatId, Item(), "message-2", Ct));
 
-        var lease = (await store.TryAcquireAsync(chatId, "a", TimeSpan.FromSeconds(60), Ct)).Lease!;
-        Assert.Equal(2, (await store.ReadInboxAsync(lease, 10, Ct)).Count);
+        Assert.Equal(2, (await store.ReadWorkAsync(chatId, Ct)).Inbox.Count);
     }
 
     [Fact]
-    public async Task A_held_chat_is_refused_to_a_second_processor_until_the_lease_ends()
+    public async Task One_read_returns_the_state_the_inbox_in_arrival_order_and_the_outbox_in_decision_order()
     {
-        var chatId = AppHarness.NewChatId();
-        var first = await store.TryAcquireAsync(chatId, "a", TimeSpan.FromSeconds(60), Ct);
+        var chatId = ChatId.New();
+        var items = new[] { Item("{\"n\":1}"), Item("{\"n\":2}"), Item("{\"n\":3}") };
+        foreach (var item in items.Reverse())
+        {
+            await store.AppendAsync(chatId, item, null, Ct);
+        }
 
-        time.Advance(TimeSpan.FromSeconds(20));
-        var second = await store.TryAcquireAsync(chatId, "b", TimeSpan.FromSeconds(60), Ct);
-
-        Assert.NotNull(first.Lease);
-        Assert.Null(second.Lease);
-        Assert.Equal(TimeSpan.FromSeconds(40), second.RetryAfter);
-    }
-
-    [Fact]
-    public async Task A_released_chat_can_be_taken_at_once()
-    {
-        var chatId = AppHarness.NewChatId();
-        var first = (await store.TryAcquireAsync(chatId, "a", TimeSpan.FromSeconds(60), Ct)).Lease!;
-
-        await store.ReleaseAsync(first, Ct);
-
-        Assert.NotNull((await store.TryAcquireAsync(chatId, "b", TimeSpan.FromSeconds(60), Ct)).Lease);
-    }
-
-    [Fact]
-    public async Task A_holder_whose_expired_lease_was_taken_gets_a_412_and_loses_the_chat()
-    {
-        var chatId = AppHarness.NewChatId();
-        var slow = (await store.TryAcquireAsync(chatId, "slow", TimeSpan.FromSeconds(60), Ct)).Lease!;
-
-        time.Advance(TimeSpan.FromSeconds(61));
-        var taker = (await store.TryAcquireAsync(chatId, "taker", TimeSpan.FromSeconds(60), Ct)).Lease;
-
-        Assert.NotNull(taker);
-        await Assert.ThrowsAsync<LeaseLostException>(() => store.ReleaseAsync(slow, Ct));
-        Assert.Null((await store.TryAcquireAsync(chatId, "third", TimeSpan.FromSeconds(60), Ct)).Lease);
-    }
-
-    [Fact]
-    public async Task Two_processors_racing_for_a_new_chat_get_one_lease()
-    {
-        var chatId = AppHarness.NewChatId();
-
-        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => store.TryAcquireAsync(chatId, $"p{i}", TimeSpan.FromSeconds(60), Ct)));
-
-        Assert.Single(attempts, a => a.Lease is not null);
-    }
-
-    [Fact]
-    public async Task A_turn_commit_removes_the_inbox_item_and_appends_the_calls_in_order()
-    {
-        var chatId = AppHarness.NewChatId();
-        await store.AppendAsync(chatId, Item(), null, Ct);
-        var lease = (await store.TryAcquireAsync(chatId, "a", TimeSpan.FromSeconds(60), Ct)).Lease!;
-        var item = Assert.Single(await store.ReadInboxAsync(lease, 10, Ct));
+        var work = await store.ReadWorkAsync(chatId, Ct);
+        Assert.Equal(items.Select(i => i.Key), work.Inbox.Select(i => i.Key));
         RouterCall[] calls = [.. Enumerable.Range(0, 12).Select(i => new RouterCall($"c{i}", RouterCallKind.Reply, "{}", 0, $"call {i}"))];
+        await store.CommitAsync(work, Commit(work, work.State with { FlowId = "main" }, handled: work.Inbox[0], added: calls, release: true), Ct);
 
-        await store.CommitTurnAsync(lease, lease.State with { FlowId = "main" }, item, calls, Ct);
+        var again = await store.ReadWorkAsync(chatId, Ct);
+        Assert.Equal("main", again.State.FlowId);
+        Assert.Equal(items.Skip(1).Select(i => i.Key), again.Inbox.Select(i => i.Key));
+        Assert.Equal(calls.Select(c => c.Id), again.Outbox.Select(c => c.Id));
+        Assert.Null(again.HeldUntil);
+    }
 
-        Assert.Empty(await store.ReadInboxAsync(lease, 10, Ct));
-        Assert.Equal(calls.Select(c => c.Id), (await store.ReadOutboxAsync(lease, 32, Ct)).Select(c => c.Id));
-        Assert.Equal("main", (await store.GetAsync(chatId, Ct))!.FlowId);
+    [Fact]
+    public async Task Calls_done_leave_the_outbox_in_the_next_commit()
+    {
+        var chatId = ChatId.New();
+        await store.AppendAsync(chatId, Item(), null, Ct);
+        var work = await store.ReadWorkAsync(chatId, Ct);
+        RouterCall[] calls = [new("a", RouterCallKind.Reply, "{}", 0, "a"), new("b", RouterCallKind.Mutation, "{}", 0, "b")];
+        await store.CommitAsync(work, Commit(work, handled: work.Inbox[0], added: calls), Ct);
+
+        await store.CommitAsync(work, Commit(work, done: [calls[0]], release: true), Ct);
+
+        Assert.Equal(["b"], (await store.ReadWorkAsync(chatId, Ct)).Outbox.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task A_commit_on_a_stale_read_is_refused_so_two_processors_never_both_win()
+    {
+        var chatId = ChatId.New();
+        await store.AppendAsync(chatId, Item(), null, Ct);
+        var setup = await store.ReadWorkAsync(chatId, Ct);
+        await store.CommitAsync(setup, Commit(setup, release: true), Ct);
+
+        var first = await store.ReadWorkAsync(chatId, Ct);
+        var second = await store.ReadWorkAsync(chatId, Ct);
+        await store.CommitAsync(first, Commit(first, handled: first.Inbox[0]), Ct);
+
+        await Assert.ThrowsAsync<LeaseLostException>(() => store.CommitAsync(second, Commit(second, handled: second.Inbox[0]), Ct));
+    }
+
+    [Fact]
+    public async Task Processors_racing_for_a_new_chat_get_one_commit()
+    {
+        var chatId = ChatId.New();
+        await store.AppendAsync(chatId, Item(), null, Ct);
+        var reads = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => store.ReadWorkAsync(chatId, Ct)));
+
+        var results = await Task.WhenAll(reads.Select(async w =>
+        {
+            try
+            {
+                await store.CommitAsync(w, Commit(w, handled: w.Inbox[0]), Ct);
+                return true;
+            }
+            catch (LeaseLostException)
+            {
+                return false;
+            }
+        }));
+
+        Assert.Single(results, won => won);
+    }
+
+    [Fact]
+    public async Task A_held_chat_reads_as_held_until_the_hold_runs_out_and_renewing_extends_it()
+    {
+        var chatId = ChatId.New();
+        await store.AppendAsync(chatId, Item(), null, Ct);
+        var holder = await store.ReadWorkAsync(chatId, Ct);
+        await store.CommitAsync(holder, Commit(holder), Ct);
+
+        time.Advance(Hold / 2);
+        Assert.NotNull((await store.ReadWorkAsync(chatId, Ct)).HeldUntil);
+        await store.RenewAsync(holder, Ct);
+        time.Advance(Hold * 3 / 4);
+        Assert.NotNull((await store.ReadWorkAsync(chatId, Ct)).HeldUntil);
+
+        time.Advance(Hold);
+        var other = await store.ReadWorkAsync(chatId, Ct);
+        Assert.Null(other.HeldUntil);
+        await store.CommitAsync(other, Commit(other, release: true), Ct);
+        await Assert.ThrowsAsync<LeaseLostException>(() => store.RenewAsync(holder, Ct));
     }
 
     [Fact]
     public async Task A_payload_too_large_for_a_table_row_goes_to_a_blob_and_comes_back_whole()
     {
-        var chatId = AppHarness.NewChatId();
+        var chatId = ChatId.New();
         var payload = "{\"text\":\"" + new string('x', 200_000) + "\"}";
         await store.AppendAsync(chatId, Item(payload), "big", Ct);
-        var lease = (await store.TryAcquireAsync(chatId, "a", TimeSpan.FromSeconds(60), Ct)).Lease!;
+        var work = await store.ReadWorkAsync(chatId, Ct);
 
-        var item = Assert.Single(await store.ReadInboxAsync(lease, 10, Ct));
+        var item = Assert.Single(work.Inbox);
         Assert.Equal(payload, item.Payload);
         Assert.NotNull(item.PayloadBlob);
 
-        await store.CommitTurnAsync(lease, lease.State, item, [], Ct);
+        await store.CommitAsync(work, Commit(work, handled: item, release: true), Ct);
         var blob = app.Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(StorageNames.PayloadsContainer).GetBlobClient(item.PayloadBlob);
         Assert.False(await blob.ExistsAsync(Ct));
-    }
-
-    [Fact]
-    public async Task The_runner_puts_the_signal_back_when_the_chat_is_busy()
-    {
-        var chatId = AppHarness.NewChatId();
-        await store.TryAcquireAsync(chatId, "other", TimeSpan.FromSeconds(60), Ct);
-        var signals = new RecordingSignals();
-        var runner = new ChatLeaseRunner(store, signals, new GuidIdSource(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ChatLeaseRunner>.Instance);
-        var ran = false;
-
-        var done = await runner.RunAsync(WorkStage.Inbound, chatId, _ => { ran = true; return Task.CompletedTask; }, Ct);
-
-        Assert.False(done);
-        Assert.False(ran);
-        Assert.Equal((WorkStage.Inbound, chatId), Assert.Single(signals.Sent));
-    }
-
-    private sealed class RecordingSignals : IWorkSignals
-    {
-        public List<(WorkStage, string)> Sent { get; } = [];
-
-        public Task SignalAsync(WorkStage queue, string chatId, TimeSpan delay, CancellationToken cancellationToken)
-        {
-            Sent.Add((queue, chatId));
-            return Task.CompletedTask;
-        }
-
-        public Task PoisonAsync(WorkStage queue, string chatId, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -8,11 +8,11 @@ using OpenTelemetry.Trace;
 
 namespace BotRouter.IntegrationTests;
 
-/// <summary>One trace follows a message over its hops, because each queue signal carries the traceparent.</summary>
+/// <summary>One trace follows a message over its hop, because the queue signal carries the traceparent.</summary>
 public sealed class TracingTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task A_message_is_one_trace_from_the_webhook_through_both_queues_to_the_router_call()
+    public async Task A_message_is_one_trace_from_the_webhook_through_the_queue_to_the_router_call()
     {
         var spans = new List<Activity>();
         using var tracer = Sdk.CreateTracerProviderBuilder().AddSource(Core.BotRouterTelemetry.Name).AddInMemoryExporter(spans).Build();
@@ -23,14 +23,12 @@ public sealed class TracingTests(AzuriteFixture azurite)
         Assert.Equal(200, answer.Status);
         var signals = app.Services.GetRequiredService<global::Azure.Storage.Queues.QueueServiceClient>();
         var inbound = await NextSignalAsync(signals, StorageNames.InboundQueue, chatId);
-        await app.Services.GetRequiredService<Core.Processing.InboundProcessor>().ProcessAsync(chatId, inbound.TraceParent, CancellationToken.None);
-        var routerCommands = await NextSignalAsync(signals, StorageNames.RouterCommandsQueue, chatId);
-        await app.Services.GetRequiredService<Core.Processing.RouterCommandProcessor>().ProcessAsync(chatId, routerCommands.TraceParent, CancellationToken.None);
+        await app.Services.GetRequiredService<Core.Processing.ChatProcessor>().ProcessAsync(Core.Chats.ChatId.Parse(chatId), false, inbound.TraceParent, CancellationToken.None);
         tracer.ForceFlush();
 
         var mine = spans.Where(s => s.GetTagItem("botrouter.chat_id") as string == chatId).ToList();
         Assert.Equal(
-            ["inbound process", "router reply", "router-commands process", "webhook receive"],
+            ["chat process", "router reply", "webhook receive"],
             mine.Select(s => s.DisplayName).Order(StringComparer.Ordinal));
         Assert.Single(mine.Select(s => s.TraceId).Distinct());
     }

@@ -38,8 +38,8 @@ public sealed class WebhookFunctionTests(AzuriteFixture azurite) : IAsyncLifetim
         }
 
         Assert.Equal(2, keys.Count);
-        Assert.Contains(keys, k => k.StartsWith("in-", StringComparison.Ordinal));
-        Assert.Contains(keys, k => k.StartsWith("ref-", StringComparison.Ordinal));
+        Assert.Contains(keys, k => k.StartsWith("c-in-", StringComparison.Ordinal));
+        Assert.Contains(keys, k => k.StartsWith("d-", StringComparison.Ordinal));
     }
 
     [Fact]

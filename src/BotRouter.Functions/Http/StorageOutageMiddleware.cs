@@ -18,7 +18,10 @@ public sealed class StorageOutageMiddleware : IFunctionsWorkerMiddleware
         }
         catch (StorageUnavailableException e) when (context.GetHttpContext() is { } http)
         {
-            await Problems.StorageUnavailable(e).ExecuteAsync(http);
+            await Answer(e).ExecuteAsync(http);
         }
     }
+
+    /// <summary>What every route answers while storage is down.</summary>
+    public static Microsoft.AspNetCore.Http.IResult Answer(StorageUnavailableException e) => Problems.StorageUnavailable(e);
 }

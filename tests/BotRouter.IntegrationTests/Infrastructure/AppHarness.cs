@@ -98,17 +98,45 @@ public sealed class AppHarness : IAsyncDisposable
 
         var output = new MemoryStream();
         context.Response.Body = output;
-        var result = await function(context.Request);
-        await ((FunctionResult)result).ExecuteAsync(context);
+        try
+        {
+            var result = await function(context.Request);
+            await ((FunctionResult)result).ExecuteAsync(context);
+        }
+        catch (Core.Chats.StorageUnavailableException e)
+        {
+            // What the worker's middleware does for every route.
+            await StorageOutageMiddleware.Answer(e).ExecuteAsync(context);
+        }
         var text = Encoding.UTF8.GetString(output.ToArray());
         return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, text);
     }
 
     /// <summary>Lets the queue-triggered processors run until the chat has nothing left to do, as the queue trigger would.</summary>
-    public async Task DrainAsync(string chatId)
+    public Task DrainAsync(string chatId) =>
+        Services.GetRequiredService<ChatProcessor>().ProcessAsync(Core.Chats.ChatId.Parse(chatId), replay: false, traceParent: null, CancellationToken.None);
+
+    /// <summary>Processes the chat's signals waiting in the inbound queue, with what they carry (e.g. a replay), as the queue trigger would.</summary>
+    public async Task<int> ProcessQueuedAsync(string chatId)
     {
-        await Services.GetRequiredService<InboundProcessor>().ProcessAsync(chatId, CancellationToken.None);
-        await Services.GetRequiredService<RouterCommandProcessor>().ProcessAsync(chatId, CancellationToken.None);
+        var queue = Services.GetRequiredService<global::Azure.Storage.Queues.QueueServiceClient>().GetQueueClient(StorageNames.InboundQueue);
+        var processed = 0;
+        var messages = await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30));
+        foreach (var m in messages.Value)
+        {
+            var signal = JsonSerializer.Deserialize(m.Body.ToString(), Core.Contracts.CoreJson.Default.QueueSignal)!;
+            if (signal.ChatId != chatId)
+            {
+                await queue.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero);
+                continue;
+            }
+
+            await Services.GetRequiredService<ChatProcessor>().ProcessAsync(Core.Chats.ChatId.Parse(chatId), signal.Replay, signal.TraceParent, CancellationToken.None);
+            await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+            processed++;
+        }
+
+        return processed;
     }
 
     public async ValueTask DisposeAsync()
