@@ -28,8 +28,6 @@ param skuName string = 'Standard_LRS'
 var queueNames = [
   'inbound'
   'inbound-poison'
-  'router-commands'
-  'router-commands-poison'
 ]
 var tableNames = [
   'chats'

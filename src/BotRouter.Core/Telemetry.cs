@@ -4,8 +4,8 @@ using System.Diagnostics.Metrics;
 namespace BotRouter.Core;
 
 /// <summary>
-/// The app's traces and metrics. One trace follows a message across its hops (webhook → inbound queue →
-/// processor → router-commands queue → router call): each queue signal carries the W3C traceparent.
+/// The app's traces and metrics. One trace follows a message across its hop (webhook → inbound queue →
+/// chat processor → router calls): the queue signal carries the W3C traceparent.
 /// </summary>
 public static class BotRouterTelemetry
 {
