@@ -168,69 +168,145 @@ internal static class RouterEndpoints
         return new Answer(StatusCodes.Status200OK, response, lastChat, string.Join("; ", summaries), InTimeline: true);
     }
 
+    /// <summary>
+    /// A mutation request in either body format CM documents: the seed's <c>component</c> format
+    /// (<c>{"$type":"disableComponent"|"enableComponent","ComponentId"}</c>) or the <c>rule</c> format of CM's current
+    /// routing-control docs (<c>{"$type":"ruleMutation","action":"Disable"|"Enable","operator","targetAdapterId"}</c>).
+    /// Both change the routing the same way; keys are read in any casing, like CM's deserializer.
+    /// </summary>
     private static Answer Mutate(RouterContext ctx, string? body, string? routeChatId)
     {
-        if (body is null || Parse(body) is not JsonObject root)
+        if (body is null || JsonFields.Parse(body) is not JsonObject root)
         {
             return Fail(StatusCodes.Status400BadRequest, 202, "Invalid or missing JSON: expected {\"ChatId\",\"Mutations\":[...]}");
         }
 
-        if (routeChatId is not null)
+        // On the chats/{chatId}/routing URL the body may omit ChatId; when it names one, it must be the URL's chat.
+        var bodyChatId = root.Field("ChatId") is { } node ? JsonFields.StringOf(node) ?? node.ToJsonString() : null;
+        if (routeChatId is not null && bodyChatId is not null && !SameChatId(bodyChatId, routeChatId))
         {
-            if (root["ChatId"] is null)
-            {
-                root["ChatId"] = routeChatId;
-            }
-            else if (!SameChatId(root["ChatId"]?.GetValueKind() == JsonValueKind.String ? root["ChatId"]!.GetValue<string>() : null, routeChatId))
-            {
-                return Fail(StatusCodes.Status400BadRequest, 400, "ChatId in the body differs from the chatId in the URL");
-            }
+            return Fail(StatusCodes.Status400BadRequest, 400, "ChatId in the body differs from the chatId in the URL");
         }
 
-        MutationRequest request;
-        try
-        {
-            request = root.Deserialize(CoreJson.Default.MutationRequest) ?? throw new JsonException("null body");
-        }
-        catch (JsonException ex)
-        {
-            return Fail(StatusCodes.Status400BadRequest, 202, $"Invalid mutation request: {ex.Message}");
-        }
-
-        if (!Guid.TryParse(request.ChatId, out _))
+        var chatId = routeChatId ?? bodyChatId;
+        if (!Guid.TryParse(chatId, out _))
         {
             return Fail(StatusCodes.Status400BadRequest, 400, "ChatId must be a GUID");
         }
 
-        if (request.Mutations is not { Count: > 0 })
+        if (root.Field("Mutations") is not JsonArray { Count: > 0 } items)
         {
             return Fail(StatusCodes.Status400BadRequest, 400, "Mutations must contain at least one mutation");
         }
 
-        foreach (var mutation in request.Mutations)
+        var mutations = new List<Mutation>();
+        var formats = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var item in items)
         {
-            if (mutation is null || (mutation.Type != Mutation.Enable && mutation.Type != Mutation.Disable))
+            var (mutation, format, error) = ReadMutation(item as JsonObject, ctx.Options);
+            if (mutation is null)
             {
-                return Fail(StatusCodes.Status400BadRequest, 400, $"$type must be {Mutation.Disable} or {Mutation.Enable}");
+                return Fail(StatusCodes.Status400BadRequest, 400, error!);
             }
 
-            if (!string.Equals(mutation.ComponentId, ctx.Options.BotComponentId, StringComparison.OrdinalIgnoreCase)
-                && !string.Equals(mutation.ComponentId, ctx.Options.AgentComponentId, StringComparison.OrdinalIgnoreCase))
-            {
-                return Fail(StatusCodes.Status400BadRequest, 400, $"Unknown ComponentId '{mutation.ComponentId}'");
-            }
+            mutations.Add(mutation);
+            formats.Add(format!);
         }
 
-        if (ctx.Table.Find(request.ChatId) is not { } chat)
+        var (context, contextError) = ReadContext(root.Field("Context"));
+        if (contextError is not null)
         {
-            return Fail(StatusCodes.Status404NotFound, 404, $"Unknown chat {request.ChatId}");
+            return Fail(StatusCodes.Status400BadRequest, 400, contextError);
+        }
+
+        if (ctx.Table.Find(chatId) is not { } chat)
+        {
+            return Fail(StatusCodes.Status404NotFound, 404, $"Unknown chat {chatId}");
         }
 
         Counters.Increment(ref ctx.Counters.Mutations);
-        var states = chat.Mutate(request.Mutations, request.Context, ctx.Table.Now);
-        var team = request.Context is { Count: > 0 } c ? $" with context {string.Join(", ", c.Select(kv => $"{kv.Key}={kv.Value}"))}" : string.Empty;
-        var summary = $"{string.Join(", ", request.Mutations.Select(m => $"{m.Type} {m.ComponentId}"))}{team} -> mode {states.Mode}";
+        var states = chat.Mutate(mutations, context, ctx.Table.Now);
+        var team = context is { Count: > 0 } c ? $" with context {string.Join(", ", c.Select(kv => $"{kv.Key}={kv.Value}"))}" : string.Empty;
+        var summary = $"{string.Join(", ", mutations.Select(m => $"{m.Type} {m.ComponentId}"))}{team} ({string.Join("+", formats)} format) -> mode {states.Mode}";
         return new Answer(StatusCodes.Status200OK, Ok($"Mutations applied; mode {states.Mode}"), chat, summary);
+    }
+
+    /// <summary>One mutation of either format, normalised to the seed's enable/disable of a component.</summary>
+    private static (Mutation? Mutation, string? Format, string? Error) ReadMutation(JsonObject? item, SimulatorOptions options)
+    {
+        var type = item.Text("$type");
+        string? action;
+        string? component;
+        string format;
+        if (string.Equals(type, Mutation.Disable, StringComparison.OrdinalIgnoreCase) || string.Equals(type, Mutation.Enable, StringComparison.OrdinalIgnoreCase))
+        {
+            format = "component";
+            action = string.Equals(type, Mutation.Enable, StringComparison.OrdinalIgnoreCase) ? Mutation.Enable : Mutation.Disable;
+            component = item.Text("ComponentId");
+        }
+        else if (string.Equals(type, "ruleMutation", StringComparison.OrdinalIgnoreCase))
+        {
+            format = "rule";
+            action = item.Text("action") switch
+            {
+                { } a when a.Equals("Enable", StringComparison.OrdinalIgnoreCase) => Mutation.Enable,
+                { } a when a.Equals("Disable", StringComparison.OrdinalIgnoreCase) => Mutation.Disable,
+                _ => null,
+            };
+            if (action is null)
+            {
+                return (null, null, "ruleMutation: action must be Enable or Disable");
+            }
+
+            // CM documents And/Or; with two components the operator changes nothing here, but a wrong one is a wrong body.
+            if (item.Field("operator") is { } op && JsonFields.StringOf(op) is not ("And" or "Or" or "and" or "or"))
+            {
+                return (null, null, "ruleMutation: operator must be And or Or");
+            }
+
+            // sourceAdapterId narrows a rule to traffic from one adapter; the simulator has one route, so it is accepted and ignored.
+            component = item.Text("targetAdapterId");
+        }
+        else
+        {
+            return (null, null, $"$type must be {Mutation.Disable}, {Mutation.Enable} or ruleMutation");
+        }
+
+        if (!string.Equals(component, options.BotComponentId, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(component, options.AgentComponentId, StringComparison.OrdinalIgnoreCase))
+        {
+            var field = format == "rule" ? "targetAdapterId" : "ComponentId";
+            return (null, null, $"Unknown {field} '{component}'");
+        }
+
+        return (new Mutation { Type = action, ComponentId = component! }, format, null);
+    }
+
+    /// <summary>The routing context: key-value pairs; numbers and booleans are taken as their text, objects are refused.</summary>
+    private static (Dictionary<string, string>? Context, string? Error) ReadContext(JsonNode? node)
+    {
+        if (node is null)
+        {
+            return (null, null);
+        }
+
+        if (node is not JsonObject obj)
+        {
+            return (null, "Context must be an object of key-value pairs");
+        }
+
+        var context = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in obj)
+        {
+            if (value is not JsonValue scalar)
+            {
+                return (null, $"Context value '{key}' must be a string");
+            }
+
+            context[key] = JsonFields.StringOf(scalar) ?? scalar.ToJsonString();
+        }
+
+        return (context, null);
     }
 
     private static Answer Position(RouterContext ctx, string? body)
