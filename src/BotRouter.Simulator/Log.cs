@@ -18,6 +18,12 @@ internal static partial class Log
     [LoggerMessage(21, LogLevel.Information, "Customer message {Reference} of chat {ChatId} went to the agent inbox (bot disabled)")]
     public static partial void ToAgentInbox(ILogger logger, string reference, string chatId);
 
+    [LoggerMessage(25, LogLevel.Information, "Status report {Status} for reply {Reference} of chat {ChatId} posted (attempt {Attempt}): {AppStatus}")]
+    public static partial void StatusReportPosted(ILogger logger, string status, string reference, string chatId, int attempt, int appStatus);
+
+    [LoggerMessage(26, LogLevel.Warning, "Status report {Status} for reply {Reference} of chat {ChatId} given up after {Attempts} attempt(s); last answer {AppStatus}")]
+    public static partial void StatusReportGivenUp(ILogger logger, string status, string reference, string chatId, int attempts, int appStatus);
+
     [LoggerMessage(30, LogLevel.Warning, "The app did not answer {Method} {Path}: {Error}")]
     public static partial void AppUnreachable(ILogger logger, string method, string? path, string error);
 }

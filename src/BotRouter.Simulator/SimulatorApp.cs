@@ -44,6 +44,8 @@ public static class SimulatorApp
         builder.Services.AddSingleton<Counters>();
         builder.Services.AddSingleton<WebhookDelivery>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDelivery>());
+        builder.Services.AddSingleton<StatusReports>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StatusReports>());
         builder.Services.AddProblemDetails();
         builder.Services.AddHttpClient<AppClient>(http =>
         {

@@ -41,6 +41,24 @@ public sealed class SimulatorOptions
     public TimeSpan AppTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Post a delivery status report to <c>{AppBaseUrl}/api/status</c> for each bot reply accepted through BMProxy
+    /// (CM does so when status reports are configured for the account).
+    /// </summary>
+    public bool StatusReports { get; set; } = true;
+
+    /// <summary>After "delivered", also report "read" (WhatsApp and other chat channels do; SMS does not).</summary>
+    public bool StatusReportRead { get; set; } = true;
+
+    /// <summary>The pause between the accepted send and "delivered", and between "delivered" and "read".</summary>
+    public TimeSpan StatusReportDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Posts per report when the app does not answer 200 (CM retries for days; bounded here).</summary>
+    public int StatusReportMaxAttempts { get; set; } = 3;
+
+    /// <summary>The pause before a status report retry.</summary>
+    public TimeSpan StatusReportRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Binds the <c>Simulator</c> section and fills the gaps from the app's own settings
     /// (see <see cref="WithFallbacks"/>), so one set of environment variables configures both sides.
     /// </summary>
@@ -102,6 +120,11 @@ public sealed class SimulatorOptions
             errors.Add("Settings Simulator__WebhookMaxAttempts (>= 1) and Simulator__WebhookRetryDelay (>= 0) are out of range.");
         }
 
+        if (StatusReportMaxAttempts < 1 || StatusReportDelay < TimeSpan.Zero || StatusReportRetryDelay < TimeSpan.Zero)
+        {
+            errors.Add("Settings Simulator__StatusReportMaxAttempts (>= 1), Simulator__StatusReportDelay and Simulator__StatusReportRetryDelay (>= 0) are out of range.");
+        }
+
         if (string.IsNullOrWhiteSpace(BusinessNumber))
         {
             errors.Add("Setting Simulator__BusinessNumber must not be empty.");
@@ -111,5 +134,5 @@ public sealed class SimulatorOptions
     }
 
     public override string ToString() =>
-        $"Simulator {{ Urls = {Urls}, AppBaseUrl = {AppBaseUrl}, AccountId = {AccountId}, ProductToken = {(ProductToken.Length == 0 ? "any" : "***")}, WebhookSecret = {(string.IsNullOrEmpty(WebhookSecret) ? "off" : "***")} }}";
+        $"Simulator {{ Urls = {Urls}, AppBaseUrl = {AppBaseUrl}, AccountId = {AccountId}, ProductToken = {(ProductToken.Length == 0 ? "any" : "***")}, WebhookSecret = {(string.IsNullOrEmpty(WebhookSecret) ? "off" : "***")}, StatusReports = {(StatusReports ? (StatusReportRead ? "delivered+read" : "delivered") : "off")} }}";
 }

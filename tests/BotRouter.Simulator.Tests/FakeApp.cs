@@ -15,6 +15,10 @@ public sealed class FakeApp : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedRequest> Webhooks { get; } = new();
     public ConcurrentQueue<ReceivedRequest> OperatorCalls { get; } = new();
+    public ConcurrentQueue<ReceivedRequest> StatusReports { get; } = new();
+
+    /// <summary>Statuses <c>/api/status</c> answers next, one per post; 200 once empty.</summary>
+    public ConcurrentQueue<int> StatusAnswers { get; } = new();
 
     /// <summary>Statuses the webhook answers next, one per post; 200 once empty.</summary>
     public ConcurrentQueue<int> WebhookAnswers { get; } = new();
@@ -30,6 +34,11 @@ public sealed class FakeApp : IAsyncDisposable
         {
             fake.Webhooks.Enqueue(await ReceivedRequest.ReadAsync(request));
             return Results.StatusCode(fake.WebhookAnswers.TryDequeue(out var status) ? status : StatusCodes.Status200OK);
+        });
+        fake.app.MapPost("/api/status", async (HttpRequest request) =>
+        {
+            fake.StatusReports.Enqueue(await ReceivedRequest.ReadAsync(request));
+            return Results.StatusCode(fake.StatusAnswers.TryDequeue(out var status) ? status : StatusCodes.Status200OK);
         });
         fake.app.MapPost("/api/chats/{chatId}/{command}", async (HttpRequest request) =>
         {

@@ -24,7 +24,7 @@ public abstract class SimulatorTest : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         App = await FakeApp.StartAsync(Cancel);
-        simulator = SimulatorApp.Build(new SimulatorOptions
+        var options = new SimulatorOptions
         {
             Urls = "http://127.0.0.1:0",
             AppBaseUrl = App.BaseUrl,
@@ -33,9 +33,18 @@ public abstract class SimulatorTest : IAsyncLifetime
             BusinessNumber = BusinessNumber,
             WebhookSecret = WebhookSecret,
             WebhookRetryDelay = TimeSpan.FromMilliseconds(50),
-        });
+            StatusReportDelay = TimeSpan.FromMilliseconds(10),
+            StatusReportRetryDelay = TimeSpan.FromMilliseconds(20),
+        };
+        Configure(options);
+        simulator = SimulatorApp.Build(options);
         await simulator.StartAsync(Cancel);
         Http = new HttpClient { BaseAddress = new Uri(simulator.Urls.First()) };
+    }
+
+    /// <summary>A test class's own simulator settings, applied before the simulator is built.</summary>
+    protected virtual void Configure(SimulatorOptions options)
+    {
     }
 
     public async ValueTask DisposeAsync()
@@ -104,6 +113,17 @@ public abstract class SimulatorTest : IAsyncLifetime
         RouterPostAsync(
             "/conversational/control/v1/accounts/{accountId}/sessions/positionrequests",
             new JsonObject { ["ChatId"] = chatId, ["FlowId"] = flowId, ["StepId"] = stepId }.ToJsonString());
+
+    /// <summary>Polls until <paramref name="condition"/> holds (background work: retries, status reports); fails after 5 s.</summary>
+    protected static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}");
+            await Task.Delay(20, Cancel);
+        }
+    }
 
     protected async Task<JsonNode> GetAsync(string path)
     {

@@ -31,6 +31,9 @@ public sealed record TranscriptEntry(
 {
     /// <summary>Images, documents and other media of a bot reply (rich content), shown as links.</summary>
     public IReadOnlyList<BmMedia>? Media { get; init; }
+
+    /// <summary>A bot reply's delivery status as CM reports it (accepted, delivered, read); null for other entries.</summary>
+    public string? DeliveryStatus { get; init; }
 }
 
 public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Summary, int Status);
@@ -89,7 +92,22 @@ public sealed record SimulatorStats(
     long WebhookPosts,
     long WebhookFailures,
     long WebhookRetries,
-    long AgentInboxMessages);
+    long AgentInboxMessages,
+    long StatusReports,
+    long StatusReportFailures);
+
+/// <summary>
+/// A delivery status report as CM posts it to the app (<c>POST {app}/api/status</c>). CM's status codes:
+/// 0 accepted, 1 rejected, 2 delivered, 3 failed, 4 read.
+/// </summary>
+public sealed record StatusReport(StatusReportMessages Messages);
+
+public sealed record StatusReportMessages(StatusReportMessage Msg);
+
+public sealed record StatusReportMessage(DateTimeOffset Received, string To, string Reference, StatusReportStatus Status, string? Operator);
+
+/// <summary><c>errorCode</c> and <c>errorDescription</c> are written as null when there is no error, like CM.</summary>
+public sealed record StatusReportStatus(int Code, int? ErrorCode, string? ErrorDescription);
 
 /// <summary>Source-generated JSON for the simulator's own API and for CM-style answers (nulls written, like CM).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
@@ -108,6 +126,8 @@ public sealed record SimulatorStats(
 [JsonSerializable(typeof(ComponentStates))]
 [JsonSerializable(typeof(TranscriptEntry))]
 [JsonSerializable(typeof(MoMessage))]
+[JsonSerializable(typeof(StatusReport))]
+[JsonSerializable(typeof(string))]
 public sealed partial class SimulatorJson : JsonSerializerContext
 {
     /// <summary>Like <see cref="Default"/>, but writes <c>+</c>, quotes and non-ASCII as they are, so logged bodies stay readable.</summary>

@@ -36,6 +36,10 @@ internal sealed class AppClient(HttpClient http, SimulatorOptions options, ILogg
         return SendAsync(request, cancellationToken);
     }
 
+    /// <summary>A delivery status report, as CM posts it to the URL configured for the account.</summary>
+    public Task<AppAnswer> PostStatusAsync(string reportJson, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, "api/status") { Content = Json(reportJson) }, cancellationToken);
+
     public Task<AppAnswer> GetFlowsAsync(CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/flows"), cancellationToken);
 

@@ -58,6 +58,8 @@ internal sealed class Counters
     public long WebhookFailures;
     public long WebhookRetries;
     public long AgentInboxMessages;
+    public long StatusReports;
+    public long StatusReportFailures;
 
     public static void Increment(ref long counter) => Interlocked.Increment(ref counter);
 
@@ -75,7 +77,9 @@ internal sealed class Counters
         Interlocked.Read(ref WebhookPosts),
         Interlocked.Read(ref WebhookFailures),
         Interlocked.Read(ref WebhookRetries),
-        Interlocked.Read(ref AgentInboxMessages));
+        Interlocked.Read(ref AgentInboxMessages),
+        Interlocked.Read(ref StatusReports),
+        Interlocked.Read(ref StatusReportFailures));
 
     public void Clear()
     {
@@ -91,5 +95,7 @@ internal sealed class Counters
         Interlocked.Exchange(ref WebhookFailures, 0);
         Interlocked.Exchange(ref WebhookRetries, 0);
         Interlocked.Exchange(ref AgentInboxMessages, 0);
+        Interlocked.Exchange(ref StatusReports, 0);
+        Interlocked.Exchange(ref StatusReportFailures, 0);
     }
 }

@@ -117,7 +117,11 @@ internal sealed class SimChat
                     return false;
                 }
 
-                transcript.Add(new TranscriptEntry(now, Bot, text, reference, Customer, suggestions) { Media = media is { Count: > 0 } ? media : null });
+                transcript.Add(new TranscriptEntry(now, Bot, text, reference, Customer, suggestions)
+                {
+                    Media = media is { Count: > 0 } ? media : null,
+                    DeliveryStatus = DeliveryStatuses.Accepted,
+                });
                 return true;
             }
         }
@@ -197,6 +201,23 @@ internal sealed class SimChat
             lastActivity = now;
             changed?.Invoke();
             return StatesLocked();
+        }
+    }
+
+    /// <summary>Marks the bot replies with this reference as <paramref name="status"/> (a status report reached the app or not: CM knows either way).</summary>
+    public void SetDeliveryStatus(string reference, string status)
+    {
+        lock (gate)
+        {
+            for (var i = 0; i < transcript.Count; i++)
+            {
+                if (transcript[i].Sender == Bot && transcript[i].Reference == reference)
+                {
+                    transcript[i] = transcript[i] with { DeliveryStatus = status };
+                }
+            }
+
+            changed?.Invoke();
         }
     }
 
