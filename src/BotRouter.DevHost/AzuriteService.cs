@@ -5,8 +5,11 @@ using System.Text.Json.Serialization;
 
 namespace BotRouter.DevHost;
 
-/// <summary>What a run that started Azurite writes next to its data (<see cref="AzuriteService.RecordFileName"/>).</summary>
-public sealed record AzuriteRecord(int Pid, DateTime StartedUtc, int BlobPort, int QueuePort, int TablePort, string Location)
+/// <summary>
+/// What a run that started Azurite writes next to its data (<see cref="AzuriteService.RecordFileName"/>): the Azurite
+/// process and the run command that owns it (the one that stops it), each as pid and start time.
+/// </summary>
+public sealed record AzuriteRecord(int Pid, DateTime StartedUtc, int BlobPort, int QueuePort, int TablePort, string Location, int OwnerPid = 0, DateTime OwnerStartedUtc = default)
 {
     [JsonIgnore]
     public (int Blob, int Queue, int Table) Ports => (BlobPort, QueuePort, TablePort);
@@ -16,8 +19,9 @@ public sealed record AzuriteRecord(int Pid, DateTime StartedUtc, int BlobPort, i
 /// Azurite with its data on disk, run as a service of its own: a detached process in its own session (so a crash of
 /// the run command, even <c>kill -9</c> of its whole process group, leaves it and everything it acknowledged alone),
 /// recorded in <c>azurite.pid.json</c> under its data directory so the next run finds it and uses it again.
-/// <see cref="StopAsync"/> stops only an Azurite such a record names (started by this run or an earlier one that
-/// crashed), never one that was already listening without a record (the user's own).
+/// <see cref="StopAsync"/> stops only an Azurite such a record names as this run's: started by it, or taken over from
+/// an owner run that is gone (crashed); never one another live run owns, nor one that was already listening without
+/// a record (the user's own).
 /// </summary>
 public sealed class AzuriteService(string location) : IAsyncDisposable
 {
@@ -110,8 +114,15 @@ public sealed class AzuriteService(string location) : IAsyncDisposable
                     $"Azurite for {Location} already runs (pid {record.Pid}) on ports {record.BlobPort}, {record.QueuePort}, {record.TablePort}, not {string.Join(", ", all)}: use its ports or stop it first (kill {record.Pid}).");
             }
 
-            owned = record;
             await WaitUntilListeningAsync(record, all, cancellationToken);
+            if (IsAlive(record.OwnerPid, record.OwnerStartedUtc) && record.OwnerPid != Environment.ProcessId)
+            {
+                await log.WriteLineAsync($"Azurite: using the one run {record.OwnerPid} started and still runs (pid {record.Pid}, data in {Location}) on {string.Join(", ", all)}; that run stops it");
+                return;
+            }
+
+            owned = record with { OwnerPid = Environment.ProcessId, OwnerStartedUtc = OwnStartTime() };
+            await WriteRecordAsync(owned, cancellationToken);
             await log.WriteLineAsync($"Azurite: using the one a previous run started (pid {record.Pid}, data in {Location}) on {string.Join(", ", all)}");
             return;
         }
@@ -163,12 +174,10 @@ public sealed class AzuriteService(string location) : IAsyncDisposable
                 throw new InvalidOperationException($"Azurite exited right after it started; see {Path.Combine(Location, LogFileName)}:\n{LogTail()}");
             }
 
-            record = new AzuriteRecord(pid, started, ports.Blob, ports.Queue, ports.Table, Location);
+            record = new AzuriteRecord(pid, started, ports.Blob, ports.Queue, ports.Table, Location, Environment.ProcessId, OwnStartTime());
         }
 
-        var temporary = RecordPath + ".tmp";
-        await File.WriteAllTextAsync(temporary, JsonSerializer.Serialize(record, Json), cancellationToken);
-        File.Move(temporary, RecordPath, overwrite: true);
+        await WriteRecordAsync(record, cancellationToken);
         owned = record;
         await WaitUntilListeningAsync(record, all, cancellationToken);
         await log.WriteLineAsync($"Azurite: started as a service of its own (pid {record.Pid}, data in {Location}, log {LogFileName}) on {string.Join(", ", all)}");
@@ -183,6 +192,12 @@ public sealed class AzuriteService(string location) : IAsyncDisposable
         }
 
         owned = null;
+        using var exclusive = await LockAsync(CancellationToken.None);
+        if (ReadRecord(Location) is not { } current || current.Pid != record.Pid || current.StartedUtc != record.StartedUtc || current.OwnerPid != record.OwnerPid)
+        {
+            return; // another run took it over meanwhile (this one looked dead to it)
+        }
+
         if (IsRunning(record))
         {
             using var process = Process.GetProcessById(record.Pid);
@@ -200,13 +215,42 @@ public sealed class AzuriteService(string location) : IAsyncDisposable
             await log.WriteLineAsync($"Azurite: stopped (pid {record.Pid})");
         }
 
-        if (ReadRecord(Location) is { } current && current.Pid == record.Pid && current.StartedUtc == record.StartedUtc)
-        {
-            File.Delete(RecordPath);
-        }
+        File.Delete(RecordPath);
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(TextWriter.Null);
+
+    private async Task WriteRecordAsync(AzuriteRecord record, CancellationToken cancellationToken)
+    {
+        var temporary = RecordPath + ".tmp";
+        await File.WriteAllTextAsync(temporary, JsonSerializer.Serialize(record, Json), cancellationToken);
+        File.Move(temporary, RecordPath, overwrite: true);
+    }
+
+    private static DateTime OwnStartTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.StartTime.ToUniversalTime();
+    }
+
+    /// <summary>The process still runs and is the one that started at that time (not a reuse of its pid).</summary>
+    private static bool IsAlive(int pid, DateTime startedUtc)
+    {
+        if (pid <= 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited && Math.Abs((process.StartTime.ToUniversalTime() - startedUtc).TotalSeconds) <= 2;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return false;
+        }
+    }
 
     private async Task WaitUntilListeningAsync(AzuriteRecord record, int[] ports, CancellationToken cancellationToken)
     {

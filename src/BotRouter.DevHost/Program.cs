@@ -63,7 +63,15 @@ if (configuration.GetValue("DevHost:Simulator", true))
     options.Urls = configuration["Simulator:Urls"]!;
     options.AppBaseUrl = appUrl;
     simulator = SimulatorApp.Build(options);
-    await simulator.StartAsync(stop.Token);
+    try
+    {
+        await simulator.StartAsync(stop.Token);
+    }
+    catch (IOException e)
+    {
+        await Console.Error.WriteLineAsync($"The simulator did not start: {e.Message}");
+        return 1;
+    }
 }
 
 var hostOptions = new LocalFunctionsHostOptions { AppDirectory = DevSettings.FunctionsAppDirectory(configuration), HttpPort = appUrl.Port };

@@ -37,10 +37,34 @@ public sealed class DevHostAzuriteServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_second_run_on_the_same_data_uses_the_first_runs_Azurite_and_leaves_it_to_the_first()
+    {
+        var first = await rig.RunAsync();
+        var record = AzuriteService.ReadRecord(rig.AzuriteLocation);
+        Assert.NotNull(record);
+
+        var secondUrl = $"http://127.0.0.1:{DevHostRig.FreePort()}";
+        var environment = rig.Environment();
+        environment["DevHost__Urls"] = secondUrl;
+        var second = await rig.RunAsync(environment);
+        Assert.Contains($"using the one run {first.Pid} started and still runs", second.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await second.TerminateAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.True(AzuriteService.IsRunning(record), $"the second run stopped the first run's Azurite:\n{second.Output}");
+        using (var health = await rig.Http.GetAsync($"{rig.AppUrl}/api/health", TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(200, (int)health.StatusCode);
+        }
+
+        Assert.Equal(0, await first.TerminateAsync(TimeSpan.FromSeconds(60)));
+        Assert.False(AzuriteService.IsRunning(record), first.Output);
+    }
+
+    [Fact]
     public async Task A_normal_stop_leaves_an_Azurite_the_user_started_running()
     {
         await using var users = new Azurite();
-        rig.AzuritePorts = (AzuriteFixture.FreePort(), AzuriteFixture.FreePort(), AzuriteFixture.FreePort());
+        rig.AzuritePorts = (DevHostRig.FreePort(), DevHostRig.FreePort(), DevHostRig.FreePort());
         await users.EnsureRunningAsync(RepositoryRoot.Find(), rig.AzuritePorts, location: null, TextWriter.Null, CancellationToken.None);
 
         var run = await rig.RunAsync();

@@ -40,7 +40,9 @@ public sealed class DevHostCrashTests(ITestOutputHelper log) : IAsyncLifetime
         var second = await rig.RunAsync();
         Assert.Contains($"using the one a previous run started (pid {azurite.Pid}", second.Output, StringComparison.Ordinal);
 
-        await rig.WaitForRepliesAsync(numbers, MessagesPerChat, TimeSpan.FromSeconds(120));
+        var restarted = DateTime.UtcNow;
+        await rig.WaitForRepliesAsync(numbers, MessagesPerChat, TimeSpan.FromSeconds(180));
+        log.WriteLine($"the second run answered within {(DateTime.UtcNow - restarted).TotalSeconds:F0} s (including 6 s of quiet)");
         log.WriteLine(rig.Describe(numbers));
         AssertEachAnsweredOnceInOrder(numbers);
 
@@ -70,7 +72,9 @@ public sealed class DevHostCrashTests(ITestOutputHelper log) : IAsyncLifetime
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
 
-        await rig.WaitForRepliesAsync(numbers, MessagesPerChat, TimeSpan.FromSeconds(120));
+        var killed = DateTime.UtcNow;
+        await rig.WaitForRepliesAsync(numbers, MessagesPerChat, TimeSpan.FromSeconds(180));
+        log.WriteLine($"answered within {(DateTime.UtcNow - killed).TotalSeconds:F0} s of the restart (including 6 s of quiet)");
         log.WriteLine(rig.Describe(numbers));
         AssertEachAnsweredOnceInOrder(numbers);
         Assert.Equal(0, await run.TerminateAsync(TimeSpan.FromSeconds(60)));

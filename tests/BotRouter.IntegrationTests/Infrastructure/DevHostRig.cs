@@ -17,8 +17,8 @@ public sealed class DevHostRig : IAsyncDisposable
     private DevHostRig(RouterFake router)
     {
         Router = router;
-        AzuritePorts = (AzuriteFixture.FreePort(), AzuriteFixture.FreePort(), AzuriteFixture.FreePort());
-        AppUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
+        AzuritePorts = (FreePort(), FreePort(), FreePort());
+        AppUrl = $"http://127.0.0.1:{FreePort()}";
         AzuriteLocation = Path.Combine(Path.GetTempPath(), $"devhost-azurite-{Guid.NewGuid():N}");
     }
 
@@ -36,6 +36,27 @@ public sealed class DevHostRig : IAsyncDisposable
     public static string Greeting =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "src", "BotRouter.Core", "Flows", "default-flows.json")))!["flows"]![0]!["steps"]![0]!["prompt"]!.GetValue<string>();
 
+    /// <summary>
+    /// A free port below Linux's ephemeral range (32768-60999): a port the OS hands out for port 0 may be taken as
+    /// the local end of some outgoing connection before the run command binds it; these are not.
+    /// </summary>
+    public static int FreePort()
+    {
+        while (true)
+        {
+            var port = Random.Shared.Next(20000, 32000);
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }
+    }
+
     public static async Task<DevHostRig> StartAsync() => new(await RouterFake.StartAsync());
 
     public Dictionary<string, string> Environment() => new()
@@ -52,9 +73,10 @@ public sealed class DevHostRig : IAsyncDisposable
     /// <summary>Starts the run command (its own process group) and waits until the app is healthy.</summary>
     public async Task<DevHostProcess> RunAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
-        var run = DevHostProcess.Start(environment ?? Environment());
+        environment ??= Environment();
+        var run = DevHostProcess.Start(environment);
         runs.Add(run);
-        await run.WaitHealthyAsync(AppUrl, TimeSpan.FromSeconds(120));
+        await run.WaitHealthyAsync(environment["DevHost__Urls"], TimeSpan.FromSeconds(120));
         return run;
     }
 
