@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace BotRouter.DevHost;
 
 /// <summary>
-/// Starts Azurite from the repository's node_modules when nothing listens on its ports yet, installing it
-/// with <c>npm ci</c> on first use, so a fresh clone needs no manual set-up.
+/// Starts Azurite from the repository's node_modules as a child of this process (it stops with it) when nothing
+/// listens on its ports yet, installing it with <c>npm ci</c> on first use, so a fresh clone needs no manual set-up.
+/// The run command uses it for in-memory data only; data on disk gets <see cref="AzuriteService"/>, which outlives a crash.
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
@@ -44,7 +45,7 @@ public sealed class Azurite : IAsyncDisposable
 
         List<string> args =
         [
-            script, "--silent", "--skipApiVersionCheck", "--loose", "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
+            script, "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--blobPort", $"{ports.Blob}", "--queuePort", $"{ports.Queue}", "--tablePort", $"{ports.Table}",
         ];
         if (location is null)
@@ -95,7 +96,7 @@ public sealed class Azurite : IAsyncDisposable
         process?.Dispose();
     }
 
-    private static async Task RunAsync(string file, string[] args, string directory, CancellationToken cancellationToken)
+    internal static async Task RunAsync(string file, string[] args, string directory, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = directory };
         foreach (var a in args)

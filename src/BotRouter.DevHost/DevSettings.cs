@@ -57,6 +57,10 @@ public static class DevSettings
             .Where(kv => kv.Value is not null)
             .Select(kv => new KeyValuePair<string, string>(kv.Key.Replace(":", "__", StringComparison.Ordinal), kv.Value!));
 
+    /// <summary>Azurite's data directory (<c>DevHost:AzuriteLocation</c>, relative to the repository root; default <c>.azurite</c>).</summary>
+    public static string AzuriteLocation(IConfiguration configuration, string root) =>
+        Path.GetFullPath(configuration["DevHost:AzuriteLocation"] is { Length: > 0 } location ? location : ".azurite", root);
+
     /// <summary>Where the Functions app was built, next to this dev host (same configuration).</summary>
     public static string FunctionsAppDirectory(IConfiguration configuration) =>
         configuration["DevHost:AppDirectory"]

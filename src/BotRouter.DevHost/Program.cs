@@ -30,11 +30,29 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
     stop.Cancel();
 });
 
+// In memory, Azurite is a child of this process. With data on disk it is a service of its own (own session, recorded
+// in its data directory): it outlives a crash of this process, the next run uses it again, and a normal stop of the
+// run that started it (or took it over from a crashed run) stops it; an Azurite that was already listening is left alone.
 await using var azurite = new Azurite();
+await using var azuriteService = new AzuriteService(DevSettings.AzuriteLocation(configuration, root));
 if (configuration.GetValue("DevHost:Azurite", true) && StorageEndpoints.LocalPorts(configuration["AzureWebJobsStorage"]) is { } ports)
 {
-    var location = configuration.GetValue("DevHost:AzuriteInMemory", false) ? null : Path.Combine(root, ".azurite");
-    await azurite.EnsureRunningAsync(root, ports, location, Console.Out, stop.Token);
+    try
+    {
+        if (configuration.GetValue("DevHost:AzuriteInMemory", false))
+        {
+            await azurite.EnsureRunningAsync(root, ports, location: null, Console.Out, stop.Token);
+        }
+        else
+        {
+            await azuriteService.EnsureRunningAsync(root, ports, Console.Out, stop.Token);
+        }
+    }
+    catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
+    {
+        await Console.Error.WriteLineAsync($"Azurite did not start: {e.Message}");
+        return 1;
+    }
 }
 
 var appUrl = new Uri(configuration["DevHost:Urls"]!);
@@ -45,7 +63,15 @@ if (configuration.GetValue("DevHost:Simulator", true))
     options.Urls = configuration["Simulator:Urls"]!;
     options.AppBaseUrl = appUrl;
     simulator = SimulatorApp.Build(options);
-    await simulator.StartAsync(stop.Token);
+    try
+    {
+        await simulator.StartAsync(stop.Token);
+    }
+    catch (IOException e)
+    {
+        await Console.Error.WriteLineAsync($"The simulator did not start: {e.Message}");
+        return 1;
+    }
 }
 
 var hostOptions = new LocalFunctionsHostOptions { AppDirectory = DevSettings.FunctionsAppDirectory(configuration), HttpPort = appUrl.Port };
@@ -85,4 +111,5 @@ if (simulator is not null)
     await simulator.StopAsync(CancellationToken.None);
 }
 
+await azuriteService.StopAsync(Console.Out);
 return 0;
