@@ -67,7 +67,7 @@ Dictionary<string, string> AppEnvironment(string storage, string url) => new()
     ["BotRouter__BaseUrl"] = router.BaseUrl,
     ["BotRouter__AccountId"] = accountId,
     ["BotRouter__ProductToken"] = Guid.NewGuid().ToString(),
-    ["Logging__LogLevel__BotRouter.Core.Processing.ChatLeaseRunner"] = "Debug",
+    ["Logging__LogLevel__BotRouter.Core.Processing.ChatProcessor"] = "Debug",
     ["ASPNETCORE_ENVIRONMENT"] = "Production",
     ["DOTNET_ENVIRONMENT"] = "Production",
 };

@@ -40,6 +40,7 @@ public static class BotRouterServiceCollectionExtensions
         services.AddSingleton<ChatProcessor>();
         services.AddSingleton<WebhookIntake>();
         services.AddSingleton<OperatorIntake>();
+        services.AddSingleton<Core.Delivery.StatusReportIntake>();
 
         services.AddAzureClients(clients => StorageClients.Add(clients, configuration));
         services.AddSingleton<IChatStore, TableChatStore>();

@@ -15,8 +15,9 @@ namespace BotRouter.Azure;
 /// <summary>
 /// Chats in Table Storage, one partition per chat. Row keys sort so that one range query reads everything a
 /// turn needs: the state row <c>c</c> (with the hold and the ETag), inbox rows <c>c-in-…</c> keyed by
-/// arrival, outbox rows <c>c-out-…</c> keyed by a sequence; dedupe rows <c>d-…</c> (one per message) sort
-/// after the range. Every commit is one entity-group transaction conditioned on the state row's ETag.
+/// arrival, outbox rows <c>c-out-…</c> keyed by a sequence; dedupe rows <c>d-…</c> (one per message) and
+/// delivery rows <c>s-…</c> (one per reply CM reported on) sort after that range, so they never touch the
+/// state row's ETag. Every commit is one entity-group transaction conditioned on the state row's ETag.
 /// </summary>
 public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient blobs, TimeProvider time, IOptions<ProcessingOptions> options) : IChatStore
 {
@@ -24,6 +25,7 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
     private const string InboxPrefix = "c-in-";
     private const string OutboxPrefix = "c-out-";
     private const string DedupePrefix = "d-";
+    private const string DeliveryPrefix = "s-";
 
     /// <summary>The end of the range that holds the state, inbox and outbox rows (exclusive).</summary>
     private const string WorkRangeEnd = "d";
@@ -83,6 +85,48 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
             var response = await table.GetEntityIfExistsAsync<TableEntity>(chatId.ToString(), StateKey, cancellationToken: cancellationToken);
             return response.HasValue ? ToState(response.Value!) : null;
         });
+
+    public Task RecordDeliveryAsync(ChatId chatId, Core.Delivery.DeliveryReport report, CancellationToken cancellationToken) =>
+        StorageGuard.RunAsync("record a delivery status", async () =>
+        {
+            // One property per status, merged: reports that arrive out of order (read before delivered) lose nothing.
+            var row = new TableEntity(chatId.ToString(), DeliveryPrefix + Hash(report.Reference))
+            {
+                ["Reference"] = report.Reference,
+                [$"{report.Status}Utc"] = report.ReceivedUtc,
+            };
+            if (report.ErrorDescription is { } description)
+            {
+                row["Error"] = report.ErrorCode is { } code ? $"{code}: {description}" : description;
+            }
+
+            await table.UpsertEntityAsync(row, TableUpdateMode.Merge, cancellationToken);
+        });
+
+    public Task<IReadOnlyDictionary<string, Core.Delivery.DeliveryStatus>> GetDeliveriesAsync(ChatId chatId, CancellationToken cancellationToken) =>
+        StorageGuard.RunAsync("read delivery statuses", async () =>
+        {
+            var partition = chatId.ToString();
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {DeliveryPrefix} and RowKey lt {"s."}");
+            var result = new Dictionary<string, Core.Delivery.DeliveryStatus>();
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+            {
+                if (row.GetString("Reference") is { } reference && Latest(row) is { } status)
+                {
+                    result[reference] = status;
+                }
+            }
+
+            return (IReadOnlyDictionary<string, Core.Delivery.DeliveryStatus>)result;
+        });
+
+    /// <summary>A failure or rejection is final; otherwise the furthest step reached.</summary>
+    private static Core.Delivery.DeliveryStatus? Latest(TableEntity row) =>
+        new[]
+        {
+            Core.Delivery.DeliveryStatus.Rejected, Core.Delivery.DeliveryStatus.Failed, Core.Delivery.DeliveryStatus.Read,
+            Core.Delivery.DeliveryStatus.Delivered, Core.Delivery.DeliveryStatus.Accepted,
+        }.Cast<Core.Delivery.DeliveryStatus?>().FirstOrDefault(s => row.ContainsKey($"{s}Utc"));
 
     public Task<ChatWork> ReadWorkAsync(ChatId chatId, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("read a chat's work", async () =>

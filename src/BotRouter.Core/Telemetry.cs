@@ -19,6 +19,7 @@ public static class BotRouterTelemetry
     public static readonly Counter<long> RepliesSent = Meter.CreateCounter<long>("botrouter.replies.sent", description: "Replies CM accepted.");
     public static readonly Counter<long> HandOvers = Meter.CreateCounter<long>("botrouter.handovers", description: "Chats handed to an agent (by the bot or an operator).");
     public static readonly Counter<long> Poisoned = Meter.CreateCounter<long>("botrouter.poisoned", description: "Chats parked in a poison queue because CM refused a call.");
+    public static readonly Counter<long> DeliveryReports = Meter.CreateCounter<long>("botrouter.delivery.reports", description: "CM delivery status reports received, by status (delivered, failed, read, ...).");
     public static readonly Histogram<double> RouterCallDuration = Meter.CreateHistogram<double>("botrouter.router.call.duration", unit: "ms", description: "Bot Router call latency, retries included.");
 
     /// <summary>Starts a processing span whose parent is the hop that queued the signal.</summary>

@@ -44,9 +44,9 @@ public sealed record ChatState
 
     public ChatState WithMode(RoutingMode mode) => mode == Mode ? this : this with { Mode = mode, Epoch = Epoch + 1 };
 
-    public ChatState Record(DateTimeOffset time, string actor, string action, string outcome)
+    public ChatState Record(DateTimeOffset time, string actor, string action, string outcome, string? reference = null)
     {
-        var entry = new HistoryEntry(time, actor, action, outcome);
+        var entry = new HistoryEntry(time, actor, action, outcome, reference);
         var history = History.Count < HistoryLimit
             ? [.. History, entry]
             : History.Skip(History.Count - HistoryLimit + 1).Append(entry).ToList();
@@ -68,7 +68,8 @@ public sealed record ProcessingFailure(string Error, DateTimeOffset FirstUtc, Da
 }
 
 /// <summary>One routing event. Never holds phone numbers or secrets.</summary>
-public sealed record HistoryEntry(DateTimeOffset TimeUtc, string Actor, string Action, string Outcome);
+/// <param name="Reference">For a reply CM accepted: its reference, which CM's delivery status reports name.</param>
+public sealed record HistoryEntry(DateTimeOffset TimeUtc, string Actor, string Action, string Outcome, string? Reference = null);
 
 public static class Actors
 {

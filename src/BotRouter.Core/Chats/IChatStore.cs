@@ -14,6 +14,12 @@ public interface IChatStore
 
     Task<ChatState?> GetAsync(ChatId chatId, CancellationToken cancellationToken);
 
+    /// <summary>Records a delivery status report against the chat's reply, apart from the state (it never delays processing).</summary>
+    Task RecordDeliveryAsync(ChatId chatId, Delivery.DeliveryReport report, CancellationToken cancellationToken);
+
+    /// <summary>The latest delivery status of each reply of the chat, by reference.</summary>
+    Task<IReadOnlyDictionary<string, Delivery.DeliveryStatus>> GetDeliveriesAsync(ChatId chatId, CancellationToken cancellationToken);
+
     /// <summary>Reads what a turn needs in one go: the state, the inbox in arrival order and the outbox in order.</summary>
     Task<ChatWork> ReadWorkAsync(ChatId chatId, CancellationToken cancellationToken);
 

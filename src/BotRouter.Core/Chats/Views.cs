@@ -9,10 +9,18 @@ public sealed record ChatView(
     IReadOnlyDictionary<string, string> Context,
     string? Channel,
     DateTimeOffset UpdatedUtc,
-    IReadOnlyList<HistoryEntry> History)
+    IReadOnlyList<HistoryView> History)
 {
-    public static ChatView Of(ChatState s) =>
-        new(s.ChatId, s.Mode, s.FlowId, s.StepId, s.Context, s.Channel, s.UpdatedUtc, s.History);
+    public static ChatView Of(ChatState s, IReadOnlyDictionary<string, Delivery.DeliveryStatus>? deliveries = null) =>
+        new(s.ChatId, s.Mode, s.FlowId, s.StepId, s.Context, s.Channel, s.UpdatedUtc, [.. s.History.Select(h => HistoryView.Of(h, deliveries))]);
+}
+
+/// <summary>One history entry as shown; a reply CM accepted also shows what CM last reported of its delivery.</summary>
+public sealed record HistoryView(DateTimeOffset TimeUtc, string Actor, string Action, string Outcome, string? Reference, string? Delivery)
+{
+    public static HistoryView Of(HistoryEntry h, IReadOnlyDictionary<string, Delivery.DeliveryStatus>? deliveries) =>
+        new(h.TimeUtc, h.Actor, h.Action, h.Outcome, h.Reference,
+            h.Reference is { } r && deliveries is not null && deliveries.TryGetValue(r, out var status) ? status.ToString().ToLowerInvariant() : null);
 }
 
 /// <summary>What <c>GET /api/flows</c> shows: the ids a hand-back may name.</summary>

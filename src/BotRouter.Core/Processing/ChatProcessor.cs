@@ -224,7 +224,7 @@ public sealed partial class ChatProcessor(
                 }
 
                 p.LogSent(ChatId, call.Kind, call.Id);
-                state = state.Record(p.time.GetUtcNow(), Actors.Router, kind, "accepted");
+                state = state.Record(p.time.GetUtcNow(), Actors.Router, kind, "accepted", call.Kind == RouterCallKind.Reply ? Delivery.ReplyReference.For(ChatId, call.Id) : null);
                 done.Add(call);
             }
 

@@ -12,5 +12,8 @@ public abstract record IntakeResult
 
     public sealed record Refused(Refusal Refusal) : IntakeResult;
 
+    /// <summary>Status reports taken: how many came, and how many were for replies this app sent.</summary>
+    public sealed record Reports(int Received, int Recorded) : IntakeResult;
+
     public static IntakeResult Invalid(string title, string detail) => new Refused(new Refusal(RefusalKind.Invalid, title, detail));
 }

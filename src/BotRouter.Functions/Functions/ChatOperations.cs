@@ -24,9 +24,13 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
             return Problems.InvalidChatId();
         }
 
-        return await store.GetAsync(id, cancellationToken) is { } state
-            ? TypedResults.Json(ChatView.Of(state), ApiJson.Default.ChatView).Result()
-            : Problems.Problem(StatusCodes.Status404NotFound, "Unknown chat", $"No chat {id} has been seen.");
+        if (await store.GetAsync(id, cancellationToken) is not { } state)
+        {
+            return Problems.Problem(StatusCodes.Status404NotFound, "Unknown chat", $"No chat {id} has been seen.");
+        }
+
+        var deliveries = await store.GetDeliveriesAsync(id, cancellationToken);
+        return TypedResults.Json(ChatView.Of(state, deliveries), ApiJson.Default.ChatView).Result();
     }
 
     [Function("HandOver")]

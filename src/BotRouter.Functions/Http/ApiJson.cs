@@ -17,6 +17,8 @@ public sealed record CommandAccepted(string Status, string ChatId, string Comman
 
 public sealed record ReplayResult(int Replayed);
 
+public sealed record StatusReportsAccepted(int Received, int Recorded);
+
 public sealed record PoisonList(IReadOnlyList<PoisonMessage> Messages);
 
 /// <summary>Source-generated JSON for the app's own HTTP API (camelCase).</summary>
@@ -30,6 +32,7 @@ public sealed record PoisonList(IReadOnlyList<PoisonMessage> Messages);
 [JsonSerializable(typeof(WebhookAccepted))]
 [JsonSerializable(typeof(CommandAccepted))]
 [JsonSerializable(typeof(ReplayResult))]
+[JsonSerializable(typeof(StatusReportsAccepted))]
 [JsonSerializable(typeof(PoisonList))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(ChatView))]
