@@ -15,8 +15,8 @@ public sealed record ChatView(
         new(s.ChatId, s.Mode, s.FlowId, s.StepId, s.Context, s.Channel, s.UpdatedUtc, s.History);
 }
 
-/// <summary>What <c>GET /api/flows</c> shows: the ids a hand-back may name.</summary>
-public sealed record FlowsView(IReadOnlyList<FlowView> Flows);
+/// <summary>What <c>GET /api/flows</c> shows: the bot kind and the ids a hand-back may name (none for a bot without flows).</summary>
+public sealed record FlowsView(IReadOnlyList<FlowView> Flows, string? Kind = null, string? Note = null);
 
 public sealed record FlowView(string Id, string? Title, IReadOnlyList<StepView> Steps);
 
