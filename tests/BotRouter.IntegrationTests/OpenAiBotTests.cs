@@ -193,3 +193,21 @@ public sealed class OpenAiBotTests(AzuriteFixture azurite) : IAsyncLifetime
         }
     }
 }
+
+/// <summary>A bad setting of the chosen bot kind stops start-up with one line naming it.</summary>
+public sealed class BotSettingsStartupTests(AzuriteFixture azurite)
+{
+    [Theory]
+    [InlineData("openai", "Missing required setting Bot__Endpoint")]
+    [InlineData("rest", "Missing required setting Bot__Url")]
+    [InlineData("chatgpt", "Setting Bot__Kind must be one of flows, rest, openai, not 'chatgpt'.")]
+    public async Task Start_up_fails_naming_the_setting(string kind, string expected)
+    {
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var app = await AppHarness.StartAsync(azurite, new Dictionary<string, string?> { ["Bot:Kind"] = kind, ["Bot:Model"] = "m" });
+        });
+
+        Assert.StartsWith(expected, Assert.Single(failure.Failures), StringComparison.Ordinal);
+    }
+}
