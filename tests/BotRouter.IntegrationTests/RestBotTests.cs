@@ -68,6 +68,26 @@ public sealed class RestBotTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_bot_is_told_the_customers_media_and_custom_payload()
+    {
+        var chatId = AppHarness.NewChatId();
+        var webhook = JsonNode.Parse(app.Webhook(chatId, null))!;
+        webhook["message"]!["media"] = new JsonObject { ["mediaUri"] = "https://example.com/photo.jpg", ["contentType"] = "image/jpeg", ["title"] = "photo" };
+        webhook["message"]!["custom"] = new JsonObject { ["order"] = "AB-1" };
+
+        var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), webhook.ToJsonString());
+        Assert.Equal(200, answer.Status);
+        await app.DrainAsync(chatId);
+
+        var request = Assert.Single(bot.Requests);
+        Assert.Equal("", request["message"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(
+            JsonNode.Parse("""{"mediaUri":"https://example.com/photo.jpg","contentType":"image/jpeg","title":"photo"}"""),
+            request["metadata"]!["media"]));
+        Assert.Equal("AB-1", request["metadata"]!["custom"]!["order"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Text_with_buttons_becomes_a_BM_reply_with_suggestions()
     {
         var chatId = AppHarness.NewChatId();
