@@ -34,7 +34,7 @@ public class PureParts
         var now = DateTimeOffset.UtcNow;
         item = new InboxItem($"{now.UtcTicks:D19}-x", InboxKind.Customer, Encoding.UTF8.GetString(webhook), now);
         fresh = ChatState.New(chatId, now);
-        answering = turns.Apply(fresh, item, now).State;
+        answering = turns.ApplyAsync(fresh, item, now, CancellationToken.None).GetAwaiter().GetResult().State;
     }
 
     [Benchmark(Description = "webhook JSON parse (MoMessage)")]
@@ -43,11 +43,11 @@ public class PureParts
     [Benchmark(Description = "FlowBot.Respond (new chat, \"hi\")")]
     public BotTurn Respond() => bot.Respond(null, null, fresh.Variables, "hi");
 
-    [Benchmark(Description = "ChatTurns.Apply (new chat, \"hi\")")]
-    public TurnResult ApplyNew() => turns.Apply(fresh, item, DateTimeOffset.UtcNow);
+    [Benchmark(Description = "ChatTurns.ApplyAsync (new chat, \"hi\")")]
+    public Task<TurnResult> ApplyNew() => turns.ApplyAsync(fresh, item, DateTimeOffset.UtcNow, CancellationToken.None);
 
-    [Benchmark(Description = "ChatTurns.Apply (chat with history)")]
-    public TurnResult ApplyFollowUp() => turns.Apply(answering, item, DateTimeOffset.UtcNow);
+    [Benchmark(Description = "ChatTurns.ApplyAsync (chat with history)")]
+    public Task<TurnResult> ApplyFollowUp() => turns.ApplyAsync(answering, item, DateTimeOffset.UtcNow, CancellationToken.None);
 
     [Benchmark(Description = "RouterRequests.Reply (BM body)")]
     public RouterCall Reply() => RouterRequests.Reply(answering, "call-1", "Hi! I'm the virtual assistant. What can I help you with?", suggestions);

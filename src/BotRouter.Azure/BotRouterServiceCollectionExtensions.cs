@@ -1,6 +1,7 @@
 using BotRouter.Core.Chats;
 using BotRouter.Core.Configuration;
-using BotRouter.Core.Flows;
+using BotRouter.Azure.Bots;
+using BotRouter.Core.Bots;
 using BotRouter.Core.Processing;
 using BotRouter.Core.Routing;
 using Microsoft.Extensions.Azure;
@@ -22,19 +23,19 @@ public static class BotRouterServiceCollectionExtensions
     {
         services.AddOptions<BotRouterOptions>().Bind(configuration.GetSection(BotRouterOptions.Section)).ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
-        services.AddOptions<BotOptions>().Bind(configuration.GetSection(BotOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BotRouterOptions>, BotRouterOptionsValidator>());
         services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProcessingOptions>, ProcessingOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IIdSource, GuidIdSource>();
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<BotOptions>>().Value.FlowsPath is { Length: > 0 } path
-            ? FlowSetValidator.LoadFile(path)
-            : FlowSetValidator.LoadDefault());
-        services.AddSingleton(sp => new FlowBot(sp.GetRequiredService<FlowSet>()));
-        services.AddSingleton(sp => new RouterRequests(sp.GetRequiredService<IOptions<BotRouterOptions>>().Value.BotComponentId));
-        services.AddSingleton<ChatTurns>();
+        services.AddBot(configuration);
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<BotRouterOptions>>().Value;
+            return new RouterRequests(o.BotComponentId, o.MutationFormat);
+        });
+        services.AddSingleton(sp => new ChatTurns(sp.GetRequiredService<IBot>(), sp.GetRequiredService<RouterRequests>(), sp.GetRequiredService<IIdSource>()));
         services.AddSingleton<ChatGate>();
         services.AddSingleton<RouteBreaker>();
         services.AddSingleton<ChatProcessor>();

@@ -113,7 +113,7 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
 
         var calls = CallsFor(chatId);
         Assert.Equal(["bmproxy", "bmproxy", "mutationrequests"], calls.Select(c => c.Path.Split('/')[c.Path.Contains("bmproxy", StringComparison.Ordinal) ? 2 : ^1]));
-        Assert.Equal($"/conversational/control/v1/accounts/{app.AccountId}/sessions/mutationrequests", calls[2].Path);
+        Assert.Equal($"/conversational/control/v1/accounts/{app.AccountId}/chats/{chatId}/routing/mutationrequests", calls[2].Path);
         Assert.True(JsonNode.DeepEquals(
             JsonNode.Parse($$$"""{"ChatId":"{{{chatId}}}","Mutations":[{"$type":"disableComponent","ComponentId":"CmBot"}],"Context":{"team":"general"}}"""),
             calls[2].Json));

@@ -31,9 +31,9 @@ public class ChatTurnsTests
         new("k", InboxKind.Operator, JsonSerializer.Serialize(command, CoreJson.Default.OperatorCommand), Now);
 
     [Fact]
-    public void A_customer_message_in_bot_mode_is_answered_from_the_business_number_to_the_customer_on_the_same_channel()
+    public async Task A_customer_message_in_bot_mode_is_answered_from_the_business_number_to_the_customer_on_the_same_channel()
     {
-        var result = turns.Apply(ChatState.New(ChatId, Now), Customer("hello"), Now);
+        var result = await turns.ApplyAsync(ChatState.New(ChatId, Now), Customer("hello"), Now, CancellationToken.None);
 
         var call = Assert.Single(result.Calls);
         Assert.Equal(RouterCallKind.Reply, call.Kind);
@@ -46,11 +46,11 @@ public class ChatTurnsTests
     }
 
     [Fact]
-    public void A_customer_message_in_agent_mode_is_recorded_and_never_answered()
+    public async Task A_customer_message_in_agent_mode_is_recorded_and_never_answered()
     {
         var state = ChatState.New(ChatId, Now).WithMode(RoutingMode.Agent);
 
-        var result = turns.Apply(state, Customer("are you there?"), Now);
+        var result = await turns.ApplyAsync(state, Customer("are you there?"), Now, CancellationToken.None);
 
         Assert.Empty(result.Calls);
         Assert.Equal(RoutingMode.Agent, result.State.Mode);
@@ -58,9 +58,9 @@ public class ChatTurnsTests
     }
 
     [Fact]
-    public void Keyword_hand_over_sends_the_notice_then_disables_the_bot_with_the_team_context()
+    public async Task Keyword_hand_over_sends_the_notice_then_disables_the_bot_with_the_team_context()
     {
-        var result = turns.Apply(ChatState.New(ChatId, Now), Customer("I need a human"), Now);
+        var result = await turns.ApplyAsync(ChatState.New(ChatId, Now), Customer("I need a human"), Now, CancellationToken.None);
 
         Assert.Equal([RouterCallKind.Reply, RouterCallKind.Mutation], result.Calls.Select(c => c.Kind));
         Assert.Equal(
@@ -72,11 +72,11 @@ public class ChatTurnsTests
     }
 
     [Fact]
-    public void Operator_take_over_disables_the_bot_without_context_and_moves_the_epoch()
+    public async Task Operator_take_over_disables_the_bot_without_context_and_moves_the_epoch()
     {
         var before = ChatState.New(ChatId, Now);
 
-        var result = turns.Apply(before, Operator(new OperatorCommand { Action = OperatorAction.TakeOver }), Now);
+        var result = await turns.ApplyAsync(before, Operator(new OperatorCommand { Action = OperatorAction.TakeOver }), Now, CancellationToken.None);
 
         var call = Assert.Single(result.Calls);
         Assert.Equal($$"""{"ChatId":"{{ChatId}}","Mutations":[{"$type":"disableComponent","ComponentId":"CmBot"}]}""", call.Body);
@@ -85,11 +85,11 @@ public class ChatTurnsTests
     }
 
     [Fact]
-    public void Operator_hand_over_sends_the_given_context()
+    public async Task Operator_hand_over_sends_the_given_context()
     {
         var context = new Dictionary<string, string> { ["team"] = "billing", ["priority"] = "high" };
 
-        var result = turns.Apply(ChatState.New(ChatId, Now), Operator(new OperatorCommand { Action = OperatorAction.HandOver, Context = context }), Now);
+        var result = await turns.ApplyAsync(ChatState.New(ChatId, Now), Operator(new OperatorCommand { Action = OperatorAction.HandOver, Context = context }), Now, CancellationToken.None);
 
         var mutation = JsonSerializer.Deserialize(Assert.Single(result.Calls).Body!, CoreJson.Default.MutationRequest)!;
         Assert.Equal(context, mutation.Context);
@@ -97,11 +97,11 @@ public class ChatTurnsTests
     }
 
     [Fact]
-    public void Hand_back_enables_then_positions_then_the_bot_speaks_the_step_prompt()
+    public async Task Hand_back_enables_then_positions_then_the_bot_speaks_the_step_prompt()
     {
         var agent = ChatState.New(ChatId, Now).WithMode(RoutingMode.Agent) with { CustomerNumber = "+31611111111", BusinessNumber = "+3197010000000", Channel = "SMS" };
 
-        var result = turns.Apply(agent, Operator(new OperatorCommand { Action = OperatorAction.HandBack, FlowId = "billing", StepId = "topic" }), Now);
+        var result = await turns.ApplyAsync(agent, Operator(new OperatorCommand { Action = OperatorAction.HandBack, FlowId = "billing", StepId = "topic" }), Now, CancellationToken.None);
 
         Assert.Equal([RouterCallKind.Mutation, RouterCallKind.Position, RouterCallKind.Reply], result.Calls.Select(c => c.Kind));
         Assert.Contains("\"$type\":\"enableComponent\"", result.Calls[0].Body, StringComparison.Ordinal);
@@ -112,18 +112,18 @@ public class ChatTurnsTests
     }
 
     [Fact]
-    public void Hand_back_without_a_position_only_enables_the_bot()
+    public async Task Hand_back_without_a_position_only_enables_the_bot()
     {
         var agent = ChatState.New(ChatId, Now).WithMode(RoutingMode.Agent);
 
-        var result = turns.Apply(agent, Operator(new OperatorCommand { Action = OperatorAction.HandBack }), Now);
+        var result = await turns.ApplyAsync(agent, Operator(new OperatorCommand { Action = OperatorAction.HandBack }), Now, CancellationToken.None);
 
         Assert.Equal(RouterCallKind.Mutation, Assert.Single(result.Calls).Kind);
         Assert.Equal(RoutingMode.Bot, result.State.Mode);
     }
 
     [Fact]
-    public void Reset_sends_the_reset_and_puts_the_chat_back_to_defaults()
+    public async Task Reset_sends_the_reset_and_puts_the_chat_back_to_defaults()
     {
         var state = ChatState.New(ChatId, Now).WithMode(RoutingMode.Agent) with
         {
@@ -133,7 +133,7 @@ public class ChatTurnsTests
             Variables = new Dictionary<string, string> { ["orderNumber"] = "AB-1" },
         };
 
-        var result = turns.Apply(state, Operator(new OperatorCommand { Action = OperatorAction.Reset }), Now);
+        var result = await turns.ApplyAsync(state, Operator(new OperatorCommand { Action = OperatorAction.Reset }), Now, CancellationToken.None);
 
         var call = Assert.Single(result.Calls);
         Assert.Equal(RouterCallKind.Reset, call.Kind);
@@ -157,14 +157,14 @@ public class ChatTurnsTests
     }
 
     [Fact]
-    public void History_never_holds_phone_numbers()
+    public async Task History_never_holds_phone_numbers()
     {
-        var result = turns.Apply(ChatState.New(ChatId, Now), Customer("hello", from: "+31699988877"), Now);
+        var result = await turns.ApplyAsync(ChatState.New(ChatId, Now), Customer("hello", from: "+31699988877"), Now, CancellationToken.None);
 
         Assert.DoesNotContain(result.State.History, h => $"{h.Action}{h.Outcome}".Contains("99988877", StringComparison.Ordinal));
     }
 
-    private sealed class SequentialIds : IIdSource
+    internal sealed class SequentialIds : IIdSource
     {
         private int next;
 

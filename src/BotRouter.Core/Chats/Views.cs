@@ -23,8 +23,8 @@ public sealed record HistoryView(DateTimeOffset TimeUtc, string Actor, string Ac
             h.Reference is { } r && deliveries is not null && deliveries.TryGetValue(r, out var status) ? status.ToString().ToLowerInvariant() : null);
 }
 
-/// <summary>What <c>GET /api/flows</c> shows: the ids a hand-back may name.</summary>
-public sealed record FlowsView(IReadOnlyList<FlowView> Flows);
+/// <summary>What <c>GET /api/flows</c> shows: the bot kind and the ids a hand-back may name (none for a bot without flows).</summary>
+public sealed record FlowsView(IReadOnlyList<FlowView> Flows, string? Kind = null, string? Note = null);
 
 public sealed record FlowView(string Id, string? Title, IReadOnlyList<StepView> Steps);
 

@@ -14,6 +14,7 @@ namespace BotRouter.Core.Contracts;
 [JsonSerializable(typeof(BmSendRequest))]
 [JsonSerializable(typeof(BmSendResponse))]
 [JsonSerializable(typeof(MutationRequest))]
+[JsonSerializable(typeof(RuleMutationRequest))]
 [JsonSerializable(typeof(PositionRequest))]
 [JsonSerializable(typeof(FlowSet))]
 [JsonSerializable(typeof(OperatorCommand))]

@@ -20,6 +20,21 @@ public static class FlowSetValidator
         return Load(stream, path);
     }
 
+    /// <summary>The flows of <paramref name="path"/>, or null and why not (missing file, bad JSON, invalid flows).</summary>
+    public static FlowSet? TryLoadFile(string path, out string? problem)
+    {
+        try
+        {
+            problem = null;
+            return LoadFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
+        {
+            problem = e is InvalidDataException ? e.Message : $"cannot read flows file {path}: {e.Message}";
+            return null;
+        }
+    }
+
     public static FlowSet Load(Stream json, string source)
     {
         FlowSet? flows;

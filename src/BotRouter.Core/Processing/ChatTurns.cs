@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Contracts;
 using BotRouter.Core.Flows;
@@ -10,23 +11,32 @@ namespace BotRouter.Core.Processing;
 public sealed record TurnResult(ChatState State, IReadOnlyList<RouterCall> Calls);
 
 /// <summary>
-/// Decides what one inbox item (a customer message or an operator command) does to a chat.
-/// Pure apart from the ids it draws: no I/O, so every routing rule is unit-testable.
+/// Decides what one inbox item (a customer message or an operator command) does to a chat. The app owns routing
+/// here, whatever the bot: agent mode never asks the bot, a bot's hand-over becomes its texts then the disable
+/// mutation, operator commands change routing before the bot hears of them. Only the bot may do I/O.
 /// </summary>
-public sealed class ChatTurns(FlowBot bot, RouterRequests requests, IIdSource ids)
+public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids)
 {
-    /// <summary>The seam the processor calls: a bot may do I/O, so deciding is asynchronous.</summary>
-    public Task<TurnResult> ApplyAsync(ChatState state, InboxItem item, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Task.FromResult(Apply(state, item, now));
+    private static readonly IReadOnlyDictionary<string, string> NoContext = new Dictionary<string, string>();
 
-    public TurnResult Apply(ChatState state, InboxItem item, DateTimeOffset now) => item.Kind switch
+    /// <summary>The flow bot behind the port (tests and hosts that know no other bot).</summary>
+    public ChatTurns(FlowBot flows, RouterRequests requests, IIdSource ids)
+        : this(new FlowsBot(flows), requests, ids)
     {
-        InboxKind.Customer => Customer(state, JsonSerializer.Deserialize(item.Payload, CoreJson.Default.MoMessage)!, now),
-        InboxKind.Operator => Operator(state, JsonSerializer.Deserialize(item.Payload, CoreJson.Default.OperatorCommand)!, now),
+    }
+
+    /// <summary>
+    /// The seam the processor calls. Throws <see cref="BotUnavailableException"/> when the bot cannot answer
+    /// now; nothing was decided, so the whole item may be retried.
+    /// </summary>
+    public Task<TurnResult> ApplyAsync(ChatState state, InboxItem item, DateTimeOffset now, CancellationToken cancellationToken) => item.Kind switch
+    {
+        InboxKind.Customer => CustomerAsync(state, JsonSerializer.Deserialize(item.Payload, CoreJson.Default.MoMessage)!, now, cancellationToken),
+        InboxKind.Operator => OperatorAsync(state, JsonSerializer.Deserialize(item.Payload, CoreJson.Default.OperatorCommand)!, now, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(item), item.Kind, "Unknown inbox item kind."),
     };
 
-    private TurnResult Customer(ChatState state, MoMessage mo, DateTimeOffset now)
+    private async Task<TurnResult> CustomerAsync(ChatState state, MoMessage mo, DateTimeOffset now, CancellationToken cancellationToken)
     {
         state = state with
         {
@@ -41,17 +51,22 @@ public sealed class ChatTurns(FlowBot bot, RouterRequests requests, IIdSource id
         }
 
         state = state.Record(now, Actors.Customer, what, "to the bot");
-        var turn = bot.Respond(state.FlowId, state.StepId, state.Variables, mo.Message?.Text);
-        return Bot(state, turn, now);
+        var message = new CustomerMessage(
+            mo.Message?.Text,
+            mo.Message?.Media?.MediaUri is { Length: > 0 } uri ? new BotMedia(uri, mo.Message.Media.ContentType, mo.Message.Media.Title) : null,
+            mo.Message?.Custom);
+        var position = state.FlowId is not null && state.StepId is not null ? new BotPosition(state.FlowId, state.StepId) : null;
+        var answer = await bot.AnswerAsync(Input(state, BotEvent.Message, message, mo.Reference, mo.TimeUtc ?? now, position), cancellationToken);
+        return Answered(state, answer, now, []);
     }
 
-    private TurnResult Operator(ChatState state, OperatorCommand command, DateTimeOffset now)
+    private async Task<TurnResult> OperatorAsync(ChatState state, OperatorCommand command, DateTimeOffset now, CancellationToken cancellationToken)
     {
         switch (command.Action)
         {
             case OperatorAction.HandOver:
             {
-                var context = command.Context ?? bot.Flows.HandOver.Context ?? new Dictionary<string, string>();
+                var context = command.Context ?? bot.Flows?.HandOver.Context ?? NoContext;
                 state = state.WithMode(RoutingMode.Agent) with { Context = context };
                 var call = requests.Disable(state, ids.NewId(), context);
                 return new TurnResult(state.Record(now, Actors.Operator, "hand-over", call.Summary), [call]);
@@ -66,31 +81,38 @@ public sealed class ChatTurns(FlowBot bot, RouterRequests requests, IIdSource id
 
             case OperatorAction.HandBack:
             {
-                state = state.WithMode(RoutingMode.Bot) with { Context = new Dictionary<string, string>() };
+                state = state.WithMode(RoutingMode.Bot) with { Context = NoContext };
                 var enable = requests.Enable(state, ids.NewId());
                 state = state.Record(now, Actors.Operator, "hand-back", enable.Summary);
-                if (command.FlowId is null || command.StepId is null)
+                List<RouterCall> calls = [enable];
+                var at = command.FlowId is not null && command.StepId is not null ? new BotPosition(command.FlowId, command.StepId) : null;
+
+                // Only a bot with flows has positions CM can route to; any other bot hears of the step itself.
+                if (at is not null && bot.Flows?.FindStep(at.FlowId, at.StepId) is not null)
                 {
-                    return new TurnResult(state, [enable]);
+                    var position = RouterRequests.Position(state, ids.NewId(), at.FlowId, at.StepId);
+                    state = state.Record(now, Actors.Operator, "position", position.Summary);
+                    calls.Add(position);
                 }
 
-                var position = RouterRequests.Position(state, ids.NewId(), command.FlowId, command.StepId);
-                state = state.Record(now, Actors.Operator, "position", position.Summary);
-                var entered = Bot(state, bot.EnterAt(command.FlowId, command.StepId, state.Variables), now);
-                return entered with { Calls = [enable, position, .. entered.Calls] };
+                var answer = await bot.AnswerAsync(Input(state, BotEvent.HandBack, CustomerMessage.None, null, now, at), cancellationToken);
+                return Answered(state, answer, now, calls);
             }
 
             case OperatorAction.Reset:
             {
                 state = state.WithMode(RoutingMode.Bot) with
                 {
-                    FlowId = bot.Flows.StartFlow.Id,
-                    StepId = bot.Flows.StartStep.Id,
-                    Context = new Dictionary<string, string>(),
-                    Variables = new Dictionary<string, string>(),
+                    FlowId = null,
+                    StepId = null,
+                    Context = NoContext,
+                    Variables = NoContext,
+                    BotState = null,
                 };
                 var call = RouterRequests.Reset(state, ids.NewId());
-                return new TurnResult(state.Record(now, Actors.Operator, "reset", "routing back to defaults"), [call]);
+                state = state.Record(now, Actors.Operator, "reset", "routing back to defaults");
+                var answer = await bot.AnswerAsync(Input(state, BotEvent.Reset, CustomerMessage.None, null, now, null), cancellationToken);
+                return Answered(state, answer, now, [call]);
             }
 
             default:
@@ -98,42 +120,51 @@ public sealed class ChatTurns(FlowBot bot, RouterRequests requests, IIdSource id
         }
     }
 
-    /// <summary>Turns the bot's actions into calls. A hand-over's notice goes out before the disable mutation.</summary>
-    private TurnResult Bot(ChatState state, BotTurn turn, DateTimeOffset now)
+    private static BotInput Input(ChatState state, BotEvent kind, CustomerMessage message, string? reference, DateTimeOffset time, BotPosition? position) =>
+        new(state.ChatId, kind, state.Channel, state.CustomerNumber, message, reference, time, position, state.Variables, state.BotState);
+
+    /// <summary>
+    /// Turns the bot's answer into calls after <paramref name="calls"/>: its replies (long texts split for the
+    /// channel), then, for a hand-over, the disable mutation with its context.
+    /// </summary>
+    private TurnResult Answered(ChatState state, BotAnswer answer, DateTimeOffset now, List<RouterCall> calls)
     {
-        state = state with { FlowId = turn.FlowId, StepId = turn.StepId, Variables = turn.Variables };
-        var says = new List<(string Text, IReadOnlyList<string> Suggestions)>();
-        HandOverToAgent? handOver = null;
-        foreach (var action in turn.Actions)
+        state = state with
         {
-            switch (action)
-            {
-                case Say say:
-                    says.Add((say.Text, say.Suggestions));
-                    break;
-                case HandOverToAgent h:
-                    says.Add((h.Notice, []));
-                    handOver = h;
-                    break;
-            }
+            FlowId = answer.Position?.FlowId ?? state.FlowId,
+            StepId = answer.Position?.StepId ?? state.StepId,
+            Variables = answer.Variables ?? state.Variables,
+            BotState = answer.State,
+        };
+        if (answer.State is { Length: > BotAnswer.MaxStateChars })
+        {
+            state = state.Record(now, Actors.Bot, "state", $"{answer.State.Length} characters is over {BotAnswer.MaxStateChars}; dropped") with { BotState = null };
         }
 
         // Replies carry the epoch after this turn, so a hand-over's own notice still goes out
         // while any later routing change (take-over, hand-back) silences them.
-        if (handOver is not null)
+        if (answer.HandOver is not null)
         {
-            state = state.WithMode(RoutingMode.Agent) with { Context = handOver.Context };
+            state = state.WithMode(RoutingMode.Agent) with { Context = answer.HandOver.Context };
         }
 
-        var calls = says.Select(s => RouterRequests.Reply(state, ids.NewId(), s.Text, s.Suggestions)).ToList();
-        foreach (var call in calls)
+        var limit = ChannelTextLimits.For(state.Channel);
+        foreach (var reply in answer.Replies)
         {
-            state = state.Record(now, Actors.Bot, "reply", call.Summary);
+            var parts = ChannelTextLimits.Split(reply.Text, limit);
+            for (var i = 0; i < parts.Count; i++)
+            {
+                // Suggestions and media follow the last part, so a menu comes after the text that leads to it.
+                var part = i == parts.Count - 1 ? reply with { Text = parts[i] } : new BotReply(parts[i], []);
+                var call = RouterRequests.Reply(state, ids.NewId(), part);
+                calls.Add(call);
+                state = state.Record(now, Actors.Bot, "reply", call.Summary);
+            }
         }
 
-        if (handOver is not null)
+        if (answer.HandOver is not null)
         {
-            var disable = requests.Disable(state, ids.NewId(), handOver.Context);
+            var disable = requests.Disable(state, ids.NewId(), answer.HandOver.Context);
             calls.Add(disable);
             state = state.Record(now, Actors.Bot, "hand-over", disable.Summary);
         }

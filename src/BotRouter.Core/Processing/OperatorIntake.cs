@@ -1,7 +1,7 @@
 using System.Text.Json;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Contracts;
-using BotRouter.Core.Flows;
+using BotRouter.Core.Bots;
 
 namespace BotRouter.Core.Processing;
 
@@ -9,7 +9,7 @@ namespace BotRouter.Core.Processing;
 /// Accepts operator routing commands (hand-over, take-over, hand-back, reset): validates them and queues them
 /// in the chat's inbox, so they take effect in order with the customer's messages.
 /// </summary>
-public sealed class OperatorIntake(IChatStore store, IWorkSignals signals, IIdSource ids, TimeProvider time, FlowBot bot)
+public sealed class OperatorIntake(IChatStore store, IWorkSignals signals, IIdSource ids, TimeProvider time, IBot bot)
 {
     public async Task<IntakeResult> SubmitAsync(ChatId chatId, OperatorCommand command, CancellationToken cancellationToken)
     {
@@ -37,7 +37,8 @@ public sealed class OperatorIntake(IChatStore store, IWorkSignals signals, IIdSo
             return IntakeResult.Invalid("Incomplete position", "A hand-back position needs both flowId and stepId.");
         }
 
-        return bot.Flows.FindStep(command.FlowId, command.StepId) is null
+        // A bot without flows (rest, openai) is told the position as it is; only flows can be checked here.
+        return bot.Flows is { } flows && flows.FindStep(command.FlowId, command.StepId) is null
             ? IntakeResult.Invalid("Unknown flow or step", $"'{command.FlowId}/{command.StepId}' is not a step of the bot's flows; see GET /api/flows.")
             : null;
     }

@@ -1,23 +1,30 @@
 using BotRouter.Azure;
+using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
+using BotRouter.Core.Configuration;
 using BotRouter.Core.Flows;
 using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 
 namespace BotRouter.Functions.Functions;
 
 /// <summary>What operators look at: the bot's flows, health, and messages that exhausted their retries.</summary>
-public sealed class Operations(FlowBot bot, OperationsStore operations)
+public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, OperationsStore operations)
 {
     [Function("GetFlows")]
     public IActionResult Flows(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "flows")] HttpRequest request)
     {
-        var view = new FlowsView(bot.Flows.Flows
-            .Select(f => new FlowView(f.Id, f.Title, f.Steps.Select(s => new StepView(s.Id, s.Prompt, KindOf(s))).ToList()))
-            .ToList());
+        var kind = botOptions.Value.Kind.Trim().ToLowerInvariant();
+        var view = bot.Flows is { } flows
+            ? new FlowsView(
+                flows.Flows.Select(f => new FlowView(f.Id, f.Title, f.Steps.Select(s => new StepView(s.Id, s.Prompt, KindOf(s))).ToList())).ToList(),
+                kind)
+            : new FlowsView([], kind,
+                $"The {kind} bot has no flows: a hand-back takes no flowId/stepId position for CM; any given is passed to the bot as it is.");
         return TypedResults.Json(view, ApiJson.Default.FlowsView).Result();
     }
 

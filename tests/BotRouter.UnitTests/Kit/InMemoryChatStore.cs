@@ -1,4 +1,5 @@
 using BotRouter.Core.Chats;
+using BotRouter.Core.Delivery;
 using BotRouter.Core.Routing;
 
 namespace BotRouter.UnitTests.Kit;
@@ -34,6 +35,23 @@ public sealed class InMemoryChatStore(TimeProvider time, TimeSpan holdDuration) 
         lock (chats)
         {
             return Task.FromResult(chats.TryGetValue(chatId, out var chat) ? chat.State : null);
+        }
+    }
+
+    public Task RecordDeliveryAsync(ChatId chatId, DeliveryReport report, CancellationToken cancellationToken)
+    {
+        lock (chats)
+        {
+            Of(chatId).Deliveries[report.Reference] = report.Status;
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<IReadOnlyDictionary<string, DeliveryStatus>> GetDeliveriesAsync(ChatId chatId, CancellationToken cancellationToken)
+    {
+        lock (chats)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, DeliveryStatus>>(new Dictionary<string, DeliveryStatus>(Of(chatId).Deliveries));
         }
     }
 
@@ -136,6 +154,8 @@ public sealed class InMemoryChatStore(TimeProvider time, TimeSpan holdDuration) 
         public List<RouterCall> Outbox { get; } = [];
 
         public HashSet<string> Seen { get; } = [];
+
+        public Dictionary<string, DeliveryStatus> Deliveries { get; } = [];
 
         public DateTimeOffset HeldUntil { get; set; }
 

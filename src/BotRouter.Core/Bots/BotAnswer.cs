@@ -1,0 +1,34 @@
+namespace BotRouter.Core.Bots;
+
+/// <summary>A quick-reply suggestion: the label the customer sees and what comes back when tapped.</summary>
+public sealed record BotSuggestion(string Label, string? Postback = null);
+
+/// <summary>One message to the customer: a text with optional suggestions and media.</summary>
+public sealed record BotReply(string Text, IReadOnlyList<BotSuggestion> Suggestions, BotMedia? Media = null)
+{
+    public static BotReply Of(string text, params string[] suggestions) =>
+        new(text, [.. suggestions.Select(s => new BotSuggestion(s))]);
+}
+
+/// <summary>Hand the chat to a human agent, with the team-routing context for the disable mutation.</summary>
+public sealed record BotHandOver(IReadOnlyDictionary<string, string> Context);
+
+/// <summary>What the bot decided: replies in order, then optionally a hand-over.</summary>
+/// <param name="State">The bot's new saved state (opaque to the app); null when it keeps none.</param>
+/// <param name="Position">For bots with flows: their new position; null leaves it as it was.</param>
+/// <param name="Variables">For the flow bot: what it collected; null leaves them as they were.</param>
+public sealed record BotAnswer(
+    IReadOnlyList<BotReply> Replies,
+    BotHandOver? HandOver = null,
+    string? State = null,
+    BotPosition? Position = null,
+    IReadOnlyDictionary<string, string>? Variables = null)
+{
+    /// <summary>
+    /// The most a bot's saved state may hold: it is kept in the chat's table row, whose string properties take
+    /// 32K characters, next to the rest of the chat. A bigger state is dropped (the bot starts afresh).
+    /// </summary>
+    public const int MaxStateChars = 16_000;
+
+    public static BotAnswer Silent(string? state = null) => new([], State: state);
+}
