@@ -41,7 +41,9 @@ public class ChatTurnsTests
         Assert.Equal("+3197010000000", msg.From);
         Assert.Equal("+31611111111", msg.To.Single().Number);
         Assert.Equal(["WhatsApp"], msg.AllowedChannels);
-        Assert.Equal(call.Id, msg.Reference);
+        Assert.True(Core.Delivery.ReplyReference.TryParse(msg.Reference, out var named), msg.Reference);
+        Assert.Equal(ChatId, named.ToString());
+        Assert.EndsWith(call.Id, msg.Reference, StringComparison.Ordinal);
         Assert.Equal(("main", "welcome"), (result.State.FlowId, result.State.StepId));
     }
 
