@@ -43,7 +43,7 @@ public class ChatTurnsTests
         Assert.Equal(["WhatsApp"], msg.AllowedChannels);
         Assert.True(Core.Delivery.ReplyReference.TryParse(msg.Reference, out var named), msg.Reference);
         Assert.Equal(ChatId, named.ToString());
-        Assert.EndsWith(call.Id, msg.Reference, StringComparison.Ordinal);
+        Assert.EndsWith(call.Id, msg.Reference, StringComparison.Ordinal); // "id1": shorter than the 8 characters kept
         Assert.Equal(("main", "welcome"), (result.State.FlowId, result.State.StepId));
     }
 
