@@ -1,0 +1,52 @@
+namespace Functions.LocalHost.Tests;
+
+public sealed class FunctionTimeoutTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task A_timed_out_queue_invocation_is_cancelled_in_the_worker_and_counts_as_a_failed_dequeue()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var harness = await HostHarness.StartAsync(azurite, ct, hostJson: json => json["functionTimeout"] = "00:00:02");
+        Assert.Equal(TimeSpan.FromSeconds(2), harness.Host.FunctionTimeout);
+        var attempts = new List<InvocationCompletedEventArgs>();
+        harness.Host.InvocationCompleted += (_, e) =>
+        {
+            lock (attempts)
+            {
+                attempts.Add(e);
+            }
+        };
+
+        // Far longer than the timeout; the function waits on its cancellation token.
+        await harness.SendAsync(harness.WorkQueue, "slow:60000|timeout", ct);
+
+        var poison = new List<string>();
+        await Eventually.GetAsync(
+            async () => { poison.AddRange(await harness.DrainAsync(harness.WorkQueue + "-poison", ct)); return poison.Count; },
+            n => n >= 1,
+            TimeSpan.FromSeconds(60),
+            "the timed-out message to be poisoned");
+
+        // Each attempt failed with the host's timeout message, the dequeue count went up to
+        // maxDequeueCount (3 in the test worker's host.json), and nothing was processed.
+        Assert.Equal("slow:60000|timeout", Assert.Single(poison));
+        lock (attempts)
+        {
+            Assert.Equal([1L, 2L, 3L], attempts.Select(a => a.DequeueCount ?? -1));
+            Assert.All(attempts, a =>
+            {
+                Assert.False(a.Succeeded);
+                Assert.StartsWith("Timeout value of 00:00:02 exceeded by function 'Record'", a.Error, StringComparison.Ordinal);
+            });
+        }
+
+        Assert.Empty(await harness.DrainAsync(harness.ProcessedQueue, ct));
+        Assert.Equal(0, await harness.CountAsync(harness.WorkQueue, ct));
+
+        // The worker got InvocationCancel: the function's token fired (it logs that).
+        await Eventually.TrueAsync(
+            () => harness.Logs.Lines.Any(l => l.Contains("Cancelled by the host", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30),
+            "the worker to report the cancellation");
+    }
+}
