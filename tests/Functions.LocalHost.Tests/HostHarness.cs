@@ -47,13 +47,15 @@ internal sealed class HostHarness : IAsyncDisposable
 
     /// <param name="hostJson">Changes the test worker's host.json: the app is then run from a copy of its build output.</param>
     /// <param name="outboxQueue">The queue the Enqueue functions write to (default: the work queue).</param>
+    /// <param name="hostStorage">The host's AzureWebJobsStorage if not Azurite's own (e.g. through a proxy); the test's clients stay direct.</param>
     public static async Task<HostHarness> StartAsync(
         AzuriteFixture azurite,
         CancellationToken cancellationToken,
         TimeSpan? shutdownTimeout = null,
         Action<JsonObject>? hostJson = null,
         bool enableQueueTriggers = true,
-        string? outboxQueue = null)
+        string? outboxQueue = null,
+        string? hostStorage = null)
     {
         var prefix = "t" + Guid.NewGuid().ToString("N")[..12];
         var appDirectory = hostJson is null ? AzuriteFixture.TestWorkerDirectory : CopyApp(prefix, hostJson);
@@ -71,7 +73,7 @@ internal sealed class HostHarness : IAsyncDisposable
             LoggerFactory = loggerFactory,
             ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(15),
         };
-        options.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
+        options.Environment["AzureWebJobsStorage"] = hostStorage ?? azurite.ConnectionString;
         options.Environment["WorkQueue"] = prefix + "-work";
         options.Environment["FailingQueue"] = prefix + "-failing";
         options.Environment["ProcessedQueue"] = prefix + "-processed";

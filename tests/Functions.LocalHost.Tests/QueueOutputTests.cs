@@ -15,18 +15,25 @@ public sealed class QueueOutputTests(AzuriteFixture azurite)
     {
         var ct = TestContext.Current.CancellationToken;
 
+        // The host's storage traffic goes through a proxy that holds each chunk 500 ms, so writes
+        // made after the response would still be missing when the test looks right after it.
         // No queue triggers: nothing takes the messages before the test looks.
-        await using var harness = await HostHarness.StartAsync(azurite, ct, enableQueueTriggers: false);
+        await using var proxy = new DelayingProxy(azurite.QueuePort, TimeSpan.FromMilliseconds(500));
+        var slowStorage = azurite.ConnectionString.Replace($":{azurite.QueuePort}/", $":{proxy.Port}/", StringComparison.Ordinal);
+        await using var harness = await HostHarness.StartAsync(azurite, ct, enableQueueTriggers: false, hostStorage: slowStorage);
         using var client = new HttpClient { BaseAddress = harness.Host.HttpBaseAddress };
         Assert.False((await new QueueClient(harness.ConnectionString, harness.OutboxQueue).ExistsAsync(ct)).Value);
 
-        using var response = await client.PostAsync(new Uri("api/enqueue", UriKind.Relative), new StringContent("first\nsecond", Encoding.UTF8), ct);
+        // Headers only: the status line must not leave the host before the messages are written.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/enqueue") { Content = new StringContent("first\nsecond", Encoding.UTF8) };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        var queuedAtResponse = await harness.PeekAsync(harness.OutboxQueue, ct);
 
         // The response is the worker's, and by the time it arrived both messages were written
         // (the host created the queue, base64 as PeekAsync decodes it).
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["first", "second"], queuedAtResponse.Order());
         Assert.Equal(2, JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["queued"]!.GetValue<int>());
-        Assert.Equal(["first", "second"], (await harness.PeekAsync(harness.OutboxQueue, ct)).Order());
 
         // A single string output; and null outputs (empty bodies) write nothing.
         using var one = await client.PostAsync(new Uri("api/enqueue-one", UriKind.Relative), new StringContent("third", Encoding.UTF8), ct);
