@@ -49,4 +49,36 @@ public sealed class FunctionTimeoutTests(AzuriteFixture azurite)
             TimeSpan.FromSeconds(30),
             "the worker to report the cancellation");
     }
+
+    [Fact]
+    public async Task A_timed_out_http_invocation_answers_500_and_the_host_keeps_serving()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var harness = await HostHarness.StartAsync(azurite, ct, hostJson: json => json["functionTimeout"] = "00:00:02", enableQueueTriggers: false);
+        var outcomes = new List<InvocationCompletedEventArgs>();
+        harness.Host.InvocationCompleted += (_, e) =>
+        {
+            lock (outcomes)
+            {
+                outcomes.Add(e);
+            }
+        };
+        using var client = new HttpClient { BaseAddress = harness.Host.HttpBaseAddress };
+
+        using var response = await client.GetAsync(new Uri("api/sleep/60000", UriKind.Relative), ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, response.StatusCode);
+        lock (outcomes)
+        {
+            var outcome = Assert.Single(outcomes);
+            Assert.Equal("Sleep", outcome.FunctionName);
+            Assert.False(outcome.Succeeded);
+            Assert.StartsWith("Timeout value of 00:00:02 exceeded by function 'Sleep'", outcome.Error, StringComparison.Ordinal);
+        }
+
+        // Within the timeout the same function answers normally.
+        using var quick = await client.GetAsync(new Uri("api/sleep/10", UriKind.Relative), ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, quick.StatusCode);
+        Assert.Equal("slept", await quick.Content.ReadAsStringAsync(ct));
+    }
 }
