@@ -163,7 +163,7 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
 
         if (response is null)
         {
-            await CompleteAsync(function, invocationId, invocation, invocationCts);
+            await CompleteAsync(worker, function, invocationId, invocation, invocationCts);
             return;
         }
 
@@ -171,7 +171,7 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         {
             if (OutputBindings.HasHostOutputs(function))
             {
-                await RespondAfterOutputsAsync(context, function, invocationId, invocation, invocationCts, response, forwardCts.Token);
+                await RespondAfterOutputsAsync(context, worker, function, invocationId, invocation, invocationCts, response, forwardCts.Token);
                 return;
             }
 
@@ -188,14 +188,14 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
             }
         }
 
-        await CompleteAsync(function, invocationId, invocation, invocationCts);
+        await CompleteAsync(worker, function, invocationId, invocation, invocationCts);
     }
 
     /// <summary>
     /// Buffers the worker's response, waits for the InvocationResponse, writes the outputs, and
     /// only then answers the client: the worker's response if all that succeeded, else 500.
     /// </summary>
-    private async Task RespondAfterOutputsAsync(HttpContext context, FunctionDescriptor function, string invocationId, Task<InvocationResponse> invocation, CancellationTokenSource invocationCts, HttpResponseMessage response, CancellationToken forwardToken)
+    private async Task RespondAfterOutputsAsync(HttpContext context, WorkerChannel worker, FunctionDescriptor function, string invocationId, Task<InvocationResponse> invocation, CancellationTokenSource invocationCts, HttpResponseMessage response, CancellationToken forwardToken)
     {
         // Read the body now rather than after the invocation: the worker may only send its
         // InvocationResponse once it has written the whole body.
@@ -212,7 +212,7 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
             }
         }
 
-        var succeeded = await CompleteAsync(function, invocationId, invocation, invocationCts);
+        var succeeded = await CompleteAsync(worker, function, invocationId, invocation, invocationCts);
         if (context.RequestAborted.IsCancellationRequested)
         {
             return;
@@ -238,7 +238,7 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
     }
 
     /// <summary>Waits for the outcome, writes the outputs on success and reports; true if all succeeded.</summary>
-    private async Task<bool> CompleteAsync(FunctionDescriptor function, string invocationId, Task<InvocationResponse> invocation, CancellationTokenSource invocationCts)
+    private async Task<bool> CompleteAsync(WorkerChannel worker, FunctionDescriptor function, string invocationId, Task<InvocationResponse> invocation, CancellationTokenSource invocationCts)
     {
         InvocationResponse result;
         try
@@ -250,6 +250,7 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
             var error = $"Timeout value of {_functionTimeout:c} exceeded by function '{function.Name}' (Id: '{invocationId}'). Initiating cancellation.";
             Log.FunctionTimedOut(_logger, _functionTimeout ?? TimeSpan.Zero, function.Name, invocationId);
             _completed(new(function.Name, invocationId, false, error, null));
+            _ = _supervisor.OnInvocationTimedOutAsync(worker, invocationId);
             return false;
         }
         catch (Exception ex) when (ex is TimeoutException or WorkerUnavailableException or OperationCanceledException)

@@ -115,4 +115,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Function} ({InvocationId}): writing its output bindings failed; answering 500 instead of the worker's response")]
     public static partial void OutputsFailed(ILogger logger, string function, string invocationId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A function timeout has occurred. Restarting worker process {ProcessId} executing invocationId '{InvocationId}'.")]
+    public static partial void TimeoutRestartingWorker(ILogger logger, string invocationId, int processId);
 }

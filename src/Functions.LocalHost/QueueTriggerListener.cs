@@ -238,9 +238,10 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
                 invocation.CancelAfter(timeout);
             }
 
+            WorkerChannel? worker = null;
             try
             {
-                var worker = await _supervisor.GetReadyWorkerAsync(invocation.Token);
+                worker = await _supervisor.GetReadyWorkerAsync(invocation.Token);
                 var response = await worker.InvokeAsync(request, invocation.Token);
                 succeeded = response.Result?.Status == StatusResult.Types.Status.Success;
                 if (succeeded)
@@ -270,6 +271,10 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
                 Log.FunctionTimedOut(_logger, _functionTimeout!.Value, _function.Name, request.InvocationId);
                 _completed(new(_function.Name, request.InvocationId, false, error, message.DequeueCount));
                 succeeded = false;
+                if (worker is not null)
+                {
+                    _ = _supervisor.OnInvocationTimedOutAsync(worker, request.InvocationId);
+                }
             }
             catch (Exception ex) when (ex is WorkerUnavailableException or RequestFailedException or InvalidOperationException or NotSupportedException)
             {

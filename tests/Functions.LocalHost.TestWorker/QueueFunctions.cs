@@ -39,6 +39,13 @@ public sealed partial class QueueFunctions(ILogger<QueueFunctions> logger)
             }
         }
 
+        // "stubborn:<ms>|..." ignores cancellation (functionTimeout: the host must restart the worker).
+        if (message.StartsWith("stubborn:", StringComparison.Ordinal) &&
+            int.TryParse(message.AsSpan(9).ToString().Split('|')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var stubborn))
+        {
+            await Task.Delay(stubborn, CancellationToken.None);
+        }
+
         // The returned JSON string goes to the output queue; tests read what the worker saw.
         return JsonSerializer.Serialize(new ProcessedRecord(
             message,

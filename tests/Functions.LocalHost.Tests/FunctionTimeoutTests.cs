@@ -43,11 +43,40 @@ public sealed class FunctionTimeoutTests(AzuriteFixture azurite)
         Assert.Empty(await harness.DrainAsync(harness.ProcessedQueue, ct));
         Assert.Equal(0, await harness.CountAsync(harness.WorkQueue, ct));
 
-        // The worker got InvocationCancel: the function's token fired (it logs that).
+        // The worker got InvocationCancel: the function's token fired (it logs that), so it ended
+        // within the grace period and the worker was not restarted.
         await Eventually.TrueAsync(
             () => harness.Logs.Lines.Any(l => l.Contains("Cancelled by the host", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30),
             "the worker to report the cancellation");
+        Assert.Equal(1, harness.Host.WorkerStarts);
+        Assert.DoesNotContain(harness.Logs.Lines, l => l.Contains("Restarting worker process", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_timed_out_function_that_ignores_cancellation_gets_its_worker_restarted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var harness = await HostHarness.StartAsync(azurite, ct, hostJson: json =>
+        {
+            json["functionTimeout"] = "00:00:02";
+
+            // Keep the retry away from the worker being restarted.
+            json["extensions"]!["queues"]!["visibilityTimeout"] = "00:00:30";
+        });
+        var firstPid = harness.Host.WorkerProcessId ?? throw new InvalidOperationException("No worker.");
+
+        await harness.SendAsync(harness.WorkQueue, "stubborn:60000|ignores", ct);
+
+        // As the real host: "A function timeout has occurred. Restarting worker process ...".
+        var newPid = await harness.Host.WaitForWorkerAsync(firstPid, ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
+        Assert.NotEqual(firstPid, newPid);
+        Assert.Contains(harness.Logs.Lines, l => l.Contains($"Restarting worker process {firstPid} executing invocationId", StringComparison.Ordinal));
+        Assert.Equal(2, harness.Host.WorkerStarts);
+
+        using var client = new HttpClient { BaseAddress = harness.Host.HttpBaseAddress };
+        using var ping = await client.GetAsync(new Uri("api/Ping", UriKind.Relative), ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, ping.StatusCode);
     }
 
     [Fact]
