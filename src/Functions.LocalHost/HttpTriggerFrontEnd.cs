@@ -12,7 +12,9 @@ namespace Functions.LocalHost;
 /// Serves httpTrigger routes the way the real host does with the ASP.NET Core integration:
 /// an InvocationRequest with an empty RpcHttp goes over gRPC while the HTTP request itself is
 /// forwarded to the worker's HttpUri with <c>x-ms-invocation-id</c>; the worker's response is
-/// streamed back as it is.
+/// streamed back as it is, except for functions with output bindings the host writes (queue):
+/// their response is buffered and only sent once the outputs are durably written (500 if
+/// writing them failed), so a 200 means the messages are in their queues.
 /// </summary>
 internal sealed class HttpTriggerFrontEnd : IDisposable
 {
@@ -37,9 +39,11 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
     private int _inFlight;
 
     private readonly Action<InvocationCompletedEventArgs> _completed;
+    private readonly TimeSpan? _functionTimeout;
 
-    public HttpTriggerFrontEnd(WorkerSupervisor supervisor, OutputBindings outputs, Action<InvocationCompletedEventArgs> completed, ILogger logger)
+    public HttpTriggerFrontEnd(WorkerSupervisor supervisor, OutputBindings outputs, TimeSpan? functionTimeout, Action<InvocationCompletedEventArgs> completed, ILogger logger)
     {
+        _functionTimeout = functionTimeout;
         _completed = completed;
         _supervisor = supervisor;
         _outputs = outputs;
@@ -127,67 +131,159 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         var invocationId = Guid.NewGuid().ToString();
         var request = BuildInvocationRequest(context, function, trigger, invocationId);
 
-        // The invocation runs until the worker says it is done; it must not end just because the
-        // client went away after the response started.
+        // The invocation runs until the worker says it is done (or functionTimeout); it must not
+        // end just because the client went away after the response started.
         using var invocationCts = new CancellationTokenSource();
+        if (_functionTimeout is { } timeout)
+        {
+            invocationCts.CancelAfter(timeout);
+        }
+
         var invocation = worker.InvokeAsync(request, invocationCts.Token);
+        using var forwardCts = CancellationTokenSource.CreateLinkedTokenSource(aborted, invocationCts.Token);
 
         using var forward = BuildForwardRequest(context, worker.HttpUri, invocationId);
         HttpResponseMessage? response = null;
         try
         {
-            response = await _client.SendAsync(forward, aborted);
+            response = await _client.SendAsync(forward, forwardCts.Token);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
-            Log.ForwardFailed(_logger, function.Name, invocationId, ex);
+            if (!invocationCts.IsCancellationRequested)
+            {
+                Log.ForwardFailed(_logger, function.Name, invocationId, ex);
+            }
+
             if (!context.Response.HasStarted && !aborted.IsCancellationRequested)
             {
-                context.Response.StatusCode = StatusCodes.Status502BadGateway;
+                context.Response.StatusCode = invocationCts.IsCancellationRequested ? StatusCodes.Status500InternalServerError : StatusCodes.Status502BadGateway;
             }
         }
 
-        if (response is not null)
+        if (response is null)
         {
-            using (response)
-            {
-                // The worker answers a function that threw with an empty 200. A bodiless response
-                // is therefore held until the invocation outcome is known (it follows within
-                // milliseconds), so a failed invocation becomes a 500 as with the real host.
-                if (response.Content.Headers.ContentLength == 0 && await HasFailedAsync(invocation))
-                {
-                    context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-                }
-                else
-                {
-                    await CopyResponseAsync(context, response, aborted);
-                }
-            }
+            await CompleteAsync(worker, function, invocationId, invocation, invocationCts);
+            return;
         }
 
-        // Outcome and output bindings (e.g. a queue output on an HTTP function).
-        try
+        using (response)
         {
-            var result = await invocation.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
-            if (result.Result?.Status == StatusResult.Types.Status.Success)
+            if (OutputBindings.HasHostOutputs(function))
             {
-                await _outputs.ApplyAsync(function, result, CancellationToken.None);
-                Log.InvocationSucceeded(_logger, function.Name, invocationId);
-                _completed(new(function.Name, invocationId, true, null, null));
+                await RespondAfterOutputsAsync(context, worker, function, invocationId, invocation, invocationCts, response, forwardCts.Token);
+                return;
+            }
+
+            // The worker answers a function that threw with an empty 200. A bodiless response
+            // is therefore held until the invocation outcome is known (it follows within
+            // milliseconds), so a failed invocation becomes a 500 as with the real host.
+            if (response.Content.Headers.ContentLength == 0 && await HasFailedAsync(invocation))
+            {
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             }
             else
             {
-                var error = result.Result?.Exception?.Message ?? "(no message)";
-                Log.InvocationFailed(_logger, function.Name, invocationId, error);
-                _completed(new(function.Name, invocationId, false, error, null));
+                await CopyResponseAsync(context, response, aborted);
             }
         }
-        catch (Exception ex) when (ex is TimeoutException or WorkerUnavailableException or OperationCanceledException or InvalidOperationException or Azure.RequestFailedException)
+
+        await CompleteAsync(worker, function, invocationId, invocation, invocationCts);
+    }
+
+    /// <summary>
+    /// Buffers the worker's response, waits for the InvocationResponse, writes the outputs, and
+    /// only then answers the client: the worker's response if all that succeeded, else 500.
+    /// </summary>
+    private async Task RespondAfterOutputsAsync(HttpContext context, WorkerChannel worker, FunctionDescriptor function, string invocationId, Task<InvocationResponse> invocation, CancellationTokenSource invocationCts, HttpResponseMessage response, CancellationToken forwardToken)
+    {
+        // Read the body now rather than after the invocation: the worker may only send its
+        // InvocationResponse once it has written the whole body.
+        byte[]? body = null;
+        try
+        {
+            body = await response.Content.ReadAsByteArrayAsync(forwardToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
+        {
+            if (!invocationCts.IsCancellationRequested)
+            {
+                Log.ForwardFailed(_logger, function.Name, invocationId, ex);
+            }
+        }
+
+        var succeeded = await CompleteAsync(worker, function, invocationId, invocation, invocationCts);
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (!succeeded || body is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return;
+        }
+
+        CopyHeaders(context, response);
+        context.Response.ContentLength = body.Length;
+        try
+        {
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // The client went away; the outputs are written regardless.
+            context.Abort();
+        }
+    }
+
+    /// <summary>Waits for the outcome, writes the outputs on success and reports; true if all succeeded.</summary>
+    private async Task<bool> CompleteAsync(WorkerChannel worker, FunctionDescriptor function, string invocationId, Task<InvocationResponse> invocation, CancellationTokenSource invocationCts)
+    {
+        InvocationResponse result;
+        try
+        {
+            result = await invocation.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (invocationCts.IsCancellationRequested)
+        {
+            var error = $"Timeout value of {_functionTimeout:c} exceeded by function '{function.Name}' (Id: '{invocationId}'). Initiating cancellation.";
+            Log.FunctionTimedOut(_logger, _functionTimeout ?? TimeSpan.Zero, function.Name, invocationId);
+            _completed(new(function.Name, invocationId, false, error, null));
+            _ = _supervisor.OnInvocationTimedOutAsync(worker, invocationId);
+            return false;
+        }
+        catch (Exception ex) when (ex is TimeoutException or WorkerUnavailableException or OperationCanceledException)
         {
             await invocationCts.CancelAsync();
             Log.InvocationFailed(_logger, function.Name, invocationId, ex.Message);
             _completed(new(function.Name, invocationId, false, ex.Message, null));
+            return false;
         }
+
+        if (result.Result?.Status != StatusResult.Types.Status.Success)
+        {
+            var error = result.Result?.Exception?.Message ?? "(no message)";
+            Log.InvocationFailed(_logger, function.Name, invocationId, error);
+            _completed(new(function.Name, invocationId, false, error, null));
+            return false;
+        }
+
+        try
+        {
+            // Not cancelled by the client going away: a started write is finished.
+            await _outputs.ApplyAsync(function, result, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or Azure.RequestFailedException or HttpRequestException or JsonException or IOException)
+        {
+            Log.OutputsFailed(_logger, function.Name, invocationId, ex);
+            _completed(new(function.Name, invocationId, false, ex.Message, null));
+            return false;
+        }
+
+        Log.InvocationSucceeded(_logger, function.Name, invocationId);
+        _completed(new(function.Name, invocationId, true, null, null));
+        return true;
     }
 
     private static async Task<bool> HasFailedAsync(Task<InvocationResponse> invocation)
@@ -273,6 +369,21 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
 
     private static async Task CopyResponseAsync(HttpContext context, HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        CopyHeaders(context, response);
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await body.CopyToAsync(context.Response.Body, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or HttpRequestException)
+        {
+            // Client or worker went away mid-body; the connection is aborted and nothing more can be said.
+            context.Abort();
+        }
+    }
+
+    private static void CopyHeaders(HttpContext context, HttpResponseMessage response)
+    {
         context.Response.StatusCode = (int)response.StatusCode;
         foreach (var header in response.Headers)
         {
@@ -285,17 +396,6 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         foreach (var header in response.Content.Headers)
         {
             context.Response.Headers[header.Key] = new StringValues(header.Value.ToArray());
-        }
-
-        try
-        {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            await body.CopyToAsync(context.Response.Body, cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or HttpRequestException)
-        {
-            // Client or worker went away mid-body; the connection is aborted and nothing more can be said.
-            context.Abort();
         }
     }
 

@@ -69,6 +69,13 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
     /// <summary>The effective host.json queue options.</summary>
     public QueueTriggerOptions? QueueOptions { get; private set; }
 
+    /// <summary>The effective host.json functionTimeout (null: none), set once started.</summary>
+    public TimeSpan? FunctionTimeout { get; private set; }
+
+    /// <summary>For tests: when the listener of a queue polls next if nothing wakes it (null while it is not waiting).</summary>
+    internal DateTimeOffset? QueueSleepingUntil(string queueName) =>
+        _queueListeners.FirstOrDefault(l => string.Equals(l.QueueName, queueName, StringComparison.OrdinalIgnoreCase))?.SleepingUntil;
+
     /// <summary>Highest number of concurrent invocations seen per queue (queue name → count).</summary>
     public IReadOnlyDictionary<string, int> QueuePeakConcurrency =>
         _queueListeners.ToDictionary(l => l.QueueName, l => l.PeakConcurrency, StringComparer.OrdinalIgnoreCase);
@@ -98,7 +105,9 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         }
 
         _app = FunctionApp.Load(_options.AppDirectory, _options.Environment);
+        // host.json values the real host rejects stop start-up here, before a worker is launched.
         QueueOptions = QueueTriggerOptions.FromHostJson(_app.HostJson);
+        FunctionTimeout = FunctionTimeouts.FromHostJson(_app.HostJson);
         var registry = new WorkerRegistry();
 
         _grpcApp = BuildGrpcServer(registry);
@@ -109,8 +118,9 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         await _supervisor.StartAsync(grpcUri, cancellationToken);
 
         var queues = new QueueClientFactory(_app);
-        var outputs = new OutputBindings(queues, QueueOptions, _loggerFactory.CreateLogger("Functions.LocalHost.Outputs"));
-        _frontEnd = new HttpTriggerFrontEnd(_supervisor, outputs, OnInvocationCompleted, _loggerFactory.CreateLogger("Functions.LocalHost.Http"));
+        var watcher = new QueueWatcher();
+        var outputs = new OutputBindings(queues, QueueOptions, watcher, _loggerFactory.CreateLogger("Functions.LocalHost.Outputs"));
+        _frontEnd = new HttpTriggerFrontEnd(_supervisor, outputs, FunctionTimeout, OnInvocationCompleted, _loggerFactory.CreateLogger("Functions.LocalHost.Http"));
         _httpApp = BuildHttpServer(_frontEnd, _app, out var routes);
         await _httpApp.StartAsync(cancellationToken);
         HttpBaseAddress = new Uri(GetAddress(_httpApp) + "/");
@@ -134,16 +144,22 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
                     continue;
                 }
 
-                var listener = new QueueTriggerListener(function, QueueOptions, queues, _supervisor, outputs, OnInvocationCompleted, _loggerFactory.CreateLogger("Functions.LocalHost.Queues"));
+                QueueTriggerListener? listener = null;
                 try
                 {
+                    // The constructor resolves %Setting% queue names: an unset one is a misconfigured function too.
+                    listener = new QueueTriggerListener(function, QueueOptions, FunctionTimeout, queues, watcher, _supervisor, outputs, OnInvocationCompleted, _loggerFactory.CreateLogger("Functions.LocalHost.Queues"));
                     await listener.StartAsync(cancellationToken);
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or FormatException or ArgumentException or Azure.RequestFailedException or HttpRequestException)
                 {
                     // Like the real host: one misconfigured function is reported and skipped, the rest run.
                     Log.QueueListenerFailed(_logger, function.Name, ex);
-                    await listener.DisposeAsync();
+                    if (listener is not null)
+                    {
+                        await listener.DisposeAsync();
+                    }
+
                     continue;
                 }
 

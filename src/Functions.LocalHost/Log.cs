@@ -103,4 +103,19 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Function}: the queue trigger could not start and the function will not run")]
     public static partial void QueueListenerFailed(ILogger logger, string function, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Function}: queue '{Queue}' does not exist; polling until it is created (the host does not create trigger queues)")]
+    public static partial void QueueMissing(ILogger logger, string function, string queue);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Function}: queue '{Queue}' exists now")]
+    public static partial void QueueAppeared(ILogger logger, string function, string queue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Timeout value of {Timeout:c} exceeded by function '{Function}' (Id: '{InvocationId}'). Initiating cancellation.")]
+    public static partial void FunctionTimedOut(ILogger logger, TimeSpan timeout, string function, string invocationId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Function} ({InvocationId}): writing its output bindings failed; answering 500 instead of the worker's response")]
+    public static partial void OutputsFailed(ILogger logger, string function, string invocationId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A function timeout has occurred. Restarting worker process {ProcessId} executing invocationId '{InvocationId}'.")]
+    public static partial void TimeoutRestartingWorker(ILogger logger, string invocationId, int processId);
 }

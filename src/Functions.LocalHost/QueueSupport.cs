@@ -31,29 +31,62 @@ public sealed record QueueTriggerOptions
     /// <summary>true: base64 (the default); false: "none", the message text as it is.</summary>
     public bool Base64 { get; init; } = true;
 
-    /// <summary>Reads host.json <c>extensions.queues</c>, applying the extension's defaults.</summary>
+    /// <summary>
+    /// Reads host.json <c>extensions.queues</c>, applying the extension's defaults. Values the
+    /// extension's QueuesOptions setters reject stop start-up here too (they used to be clamped
+    /// silently, which hid a host.json that Azure would refuse).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A value is out of the extension's range.</exception>
     public static QueueTriggerOptions FromHostJson(JsonObject hostJson)
     {
+        ArgumentNullException.ThrowIfNull(hostJson);
         var options = new QueueTriggerOptions();
         if (hostJson["extensions"]?["queues"] is not JsonObject queues)
         {
             return options;
         }
 
-        var batchSize = Math.Clamp(GetInt(queues, "batchSize") ?? options.BatchSize, 1, MaxBatchSize);
+        var batchSize = GetInt(queues, "batchSize") ?? options.BatchSize;
+        if (batchSize < 1 || batchSize > MaxBatchSize)
+        {
+            // The extension throws a bare ArgumentOutOfRangeException (its message names only 'value').
+            throw Invalid("batchSize", batchSize.ToString(CultureInfo.InvariantCulture), $"Specified argument was out of the range of valid values. (Parameter 'value'): BatchSize must be between 1 and {MaxBatchSize}.");
+        }
+
+        var newBatchThreshold = GetInt(queues, "newBatchThreshold") ?? batchSize / 2;
+        if (newBatchThreshold < 0)
+        {
+            throw Invalid("newBatchThreshold", newBatchThreshold.ToString(CultureInfo.InvariantCulture), "Specified argument was out of the range of valid values. (Parameter 'value'): NewBatchThreshold must not be less than 0.");
+        }
+
         var maxPolling = GetTimeSpan(queues, "maxPollingInterval") ?? options.MaxPollingInterval;
+        if (maxPolling < options.MinPollingInterval)
+        {
+            throw Invalid("maxPollingInterval", maxPolling.ToString("c", CultureInfo.InvariantCulture), $"MaxPollingInterval must not be less than {options.MinPollingInterval:c}.");
+        }
+
+        var maxDequeueCount = GetInt(queues, "maxDequeueCount") ?? options.MaxDequeueCount;
+        if (maxDequeueCount < 1)
+        {
+            throw Invalid("maxDequeueCount", maxDequeueCount.ToString(CultureInfo.InvariantCulture), "MaxDequeueCount must not be less than 1.");
+        }
+
         return options with
         {
             BatchSize = batchSize,
-            NewBatchThreshold = Math.Max(0, GetInt(queues, "newBatchThreshold") ?? batchSize / 2),
+            NewBatchThreshold = newBatchThreshold,
 
-            // Cap the back-off: a local host polling an empty queue once every 10 minutes would look dead.
-            MaxPollingInterval = TimeSpan.FromTicks(Math.Clamp(maxPolling.Ticks, options.MinPollingInterval.Ticks, TimeSpan.FromMinutes(1).Ticks)),
+            // Cap the back-off: a local host polling an empty queue once every 10 minutes would look
+            // dead for messages enqueued by others (same-host enqueues wake the listener anyway).
+            MaxPollingInterval = TimeSpan.FromTicks(Math.Min(maxPolling.Ticks, TimeSpan.FromMinutes(1).Ticks)),
             VisibilityTimeout = GetTimeSpan(queues, "visibilityTimeout") ?? options.VisibilityTimeout,
-            MaxDequeueCount = Math.Max(1, GetInt(queues, "maxDequeueCount") ?? options.MaxDequeueCount),
+            MaxDequeueCount = maxDequeueCount,
             Base64 = !string.Equals(Get(queues, "messageEncoding")?.ToString(), "none", StringComparison.OrdinalIgnoreCase),
         };
     }
+
+    private static InvalidDataException Invalid(string property, string value, string hostMessage) =>
+        new($"host.json extensions.queues.{property} = {value} is out of range; the Functions host stops start-up with: {hostMessage}");
 
     private static JsonNode? Get(JsonObject o, string name) =>
         o.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
@@ -100,7 +133,7 @@ public sealed record QueueTriggerOptions
     }
 }
 
-/// <summary>Creates (and caches) queue clients from app settings named by a binding's <c>connection</c>.</summary>
+/// <summary>Creates (and caches) queue clients from app settings named by a binding's <c>connection</c>; cached clients' queues exist.</summary>
 internal sealed class QueueClientFactory(FunctionApp app)
 {
     private readonly ConcurrentDictionary<(string Connection, string Queue), Lazy<Task<QueueClient>>> _clients = new();
@@ -121,12 +154,19 @@ internal sealed class QueueClientFactory(FunctionApp app)
 
     private async Task<QueueClient> CreateAsync(string connectionName, string queueName)
     {
-        var client = new QueueClient(ResolveConnectionString(connectionName), queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        var client = CreateClient(connectionName, queueName);
 
-        // Create the queue if missing, as the Storage extension does for triggers and outputs.
+        // Create the queue if missing, as the Storage extension does for outputs and poison queues.
         await client.CreateIfNotExistsAsync();
         return client;
     }
+
+    /// <summary>
+    /// A client that does not create its queue: the Storage extension never creates a trigger's
+    /// queue, its listener keeps polling until someone else does.
+    /// </summary>
+    public QueueClient CreateClient(string? connectionName, string queueName) =>
+        new(ResolveConnectionString(connectionName ?? string.Empty), queueName, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
 
     private string ResolveConnectionString(string connectionName)
     {
@@ -149,100 +189,4 @@ internal sealed class QueueClientFactory(FunctionApp app)
 
     /// <summary>Drops a cached client (e.g. after the queue was deleted) so the next use recreates it.</summary>
     public void Forget(string? connectionName, string queueName) => _clients.TryRemove((connectionName ?? string.Empty, queueName), out _);
-}
-
-/// <summary>Applies a successful invocation's output bindings this host implements (queue).</summary>
-internal sealed class OutputBindings(QueueClientFactory queues, QueueTriggerOptions queueOptions, ILogger logger)
-{
-    private readonly ConcurrentDictionary<string, bool> _warned = new(StringComparer.OrdinalIgnoreCase);
-
-    public async Task ApplyAsync(FunctionDescriptor function, InvocationResponse response, CancellationToken cancellationToken)
-    {
-        foreach (var binding in function.Bindings.Where(b => b.IsOutput))
-        {
-            if (string.Equals(binding.Type, "http", StringComparison.OrdinalIgnoreCase))
-            {
-                // With the ASP.NET Core integration the worker writes the HTTP response itself.
-                continue;
-            }
-
-            var data = binding.Name == "$return"
-                ? response.ReturnValue
-                : response.OutputData.FirstOrDefault(o => o.Name == binding.Name)?.Data;
-            if (data is null || data.DataCase == TypedData.DataOneofCase.None)
-            {
-                continue;
-            }
-
-            if (!string.Equals(binding.Type, "queue", StringComparison.OrdinalIgnoreCase))
-            {
-                if (_warned.TryAdd($"{function.Name}/{binding.Type}", true))
-                {
-                    Log.OutputBindingUnsupported(logger, function.Name, binding.Type);
-                }
-
-                continue;
-            }
-
-            var queueName = binding.GetString("queueName") ?? throw new InvalidOperationException($"Queue output of {function.Name} has no queueName.");
-            var client = await queues.GetAsync(binding.GetString("connection"), queueName, cancellationToken);
-            foreach (var payload in ToPayloads(data))
-            {
-                await client.SendMessageAsync(queueOptions.Encode(payload), cancellationToken);
-            }
-        }
-    }
-
-    private static IEnumerable<BinaryData> ToPayloads(TypedData data)
-    {
-        switch (data.DataCase)
-        {
-            case TypedData.DataOneofCase.String:
-                yield return BinaryData.FromString(data.String);
-                break;
-            case TypedData.DataOneofCase.Bytes:
-                yield return BinaryData.FromBytes(data.Bytes.ToByteArray());
-                break;
-            case TypedData.DataOneofCase.Stream:
-                yield return BinaryData.FromBytes(data.Stream.ToByteArray());
-                break;
-            case TypedData.DataOneofCase.Int:
-                yield return BinaryData.FromString(data.Int.ToString(CultureInfo.InvariantCulture));
-                break;
-            case TypedData.DataOneofCase.Double:
-                yield return BinaryData.FromString(data.Double.ToString(CultureInfo.InvariantCulture));
-                break;
-            case TypedData.DataOneofCase.CollectionString:
-                foreach (var s in data.CollectionString.String)
-                {
-                    yield return BinaryData.FromString(s);
-                }
-
-                break;
-            case TypedData.DataOneofCase.CollectionBytes:
-                foreach (var b in data.CollectionBytes.Bytes)
-                {
-                    yield return BinaryData.FromBytes(b.ToByteArray());
-                }
-
-                break;
-            case TypedData.DataOneofCase.Json:
-                // An array is several messages (IAsyncCollector / string[] semantics); a JSON string is its text.
-                using (var document = JsonDocument.Parse(data.Json))
-                {
-                    var root = document.RootElement;
-                    var elements = root.ValueKind == JsonValueKind.Array ? root.EnumerateArray().ToList() : [root];
-                    foreach (var element in elements)
-                    {
-                        yield return element.ValueKind == JsonValueKind.String
-                            ? BinaryData.FromString(element.GetString()!)
-                            : BinaryData.FromString(element.GetRawText());
-                    }
-                }
-
-                break;
-            default:
-                throw new NotSupportedException($"Queue output of type {data.DataCase} is not supported.");
-        }
-    }
 }

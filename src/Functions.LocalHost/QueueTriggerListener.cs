@@ -14,7 +14,9 @@ namespace Functions.LocalHost;
 /// Polls one queueTrigger's queue with the Storage extension's semantics: receive up to
 /// batchSize, fetch again once in-flight work drops to newBatchThreshold, back off
 /// exponentially up to maxPollingInterval while empty, delete on success, make visible again
-/// after visibilityTimeout on failure, and move to &lt;queue&gt;-poison after maxDequeueCount.
+/// after visibilityTimeout on failure (a timed-out invocation is a failure), and move to
+/// &lt;queue&gt;-poison after maxDequeueCount. An enqueue by this host's own output bindings wakes it
+/// at once (SharedQueueWatcher); a missing queue is waited for, not created.
 /// </summary>
 internal sealed class QueueTriggerListener : IAsyncDisposable
 {
@@ -28,6 +30,14 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     private readonly QueueClientFactory _queues;
     private readonly WorkerSupervisor _supervisor;
     private readonly OutputBindings _outputs;
+    private readonly QueueWatcher _watcher;
+    private readonly TimeSpan? _functionTimeout;
+
+    // Released by the watcher; the empty-queue wait ends early when it is signalled.
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private IDisposable? _watcherRegistration;
+    private bool _queueMissing;
+    private long _sleepingUntilTicks;
     private readonly ILogger _logger;
     private readonly string _queueName;
     private readonly string? _connection;
@@ -40,8 +50,10 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
 
     private readonly Action<InvocationCompletedEventArgs> _completed;
 
-    public QueueTriggerListener(FunctionDescriptor function, QueueTriggerOptions options, QueueClientFactory queues, WorkerSupervisor supervisor, OutputBindings outputs, Action<InvocationCompletedEventArgs> completed, ILogger logger)
+    public QueueTriggerListener(FunctionDescriptor function, QueueTriggerOptions options, TimeSpan? functionTimeout, QueueClientFactory queues, QueueWatcher watcher, WorkerSupervisor supervisor, OutputBindings outputs, Action<InvocationCompletedEventArgs> completed, ILogger logger)
     {
+        _functionTimeout = functionTimeout;
+        _watcher = watcher;
         _completed = completed;
         _function = function;
         _trigger = function.Trigger ?? throw new ArgumentException("Function has no trigger.", nameof(function));
@@ -62,14 +74,56 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     /// <summary>Most invocations this listener had in flight at once.</summary>
     public int PeakConcurrency => Volatile.Read(ref _peakConcurrency);
 
+    /// <summary>While the listener waits for an empty (or missing) queue: when it will poll next unless woken.</summary>
+    internal DateTimeOffset? SleepingUntil => Interlocked.Read(ref _sleepingUntilTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Fail start-up early when the connection is wrong rather than log from a background loop.
-        await _queues.GetAsync(_connection, _queueName, cancellationToken);
-        _loop = Task.Run(() => PollAsync(_stopPolling.Token), CancellationToken.None);
+        // Fail start-up early when the connection is wrong rather than log from a background loop;
+        // a queue that does not exist yet is fine (the extension waits for it, it never creates it).
+        var queue = _queues.CreateClient(_connection, _queueName);
+        if (!await queue.ExistsAsync(cancellationToken))
+        {
+            _queueMissing = true;
+            Log.QueueMissing(_logger, _function.Name, _queueName);
+        }
+
+        _watcherRegistration = _watcher.Register(_queueName, Wake);
+        _loop = Task.Run(() => PollAsync(queue, _stopPolling.Token), CancellationToken.None);
     }
 
-    private async Task PollAsync(CancellationToken stop)
+    /// <summary>This host just enqueued to the queue: poll now and restart the back-off.</summary>
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped.
+        }
+    }
+
+    /// <summary>Waits out the back-off; true when woken by an enqueue of this host.</summary>
+    private async Task<bool> SleepAsync(TimeSpan delay, CancellationToken stop)
+    {
+        Interlocked.Exchange(ref _sleepingUntilTicks, (DateTimeOffset.UtcNow + delay).UtcTicks);
+        try
+        {
+            return await _wake.WaitAsync(delay, stop);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _sleepingUntilTicks, 0);
+        }
+    }
+
+    private async Task PollAsync(QueueClient queue, CancellationToken stop)
     {
         var delay = _options.MinPollingInterval;
         while (!stop.IsCancellationRequested)
@@ -82,12 +136,33 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
                     await _drained.WaitAsync(stop);
                 }
 
-                var queue = await _queues.GetAsync(_connection, _queueName, stop);
-                QueueMessage[] messages = (await queue.ReceiveMessagesAsync(_options.BatchSize, LeaseTime, stop)).Value;
+                QueueMessage[] messages;
+                try
+                {
+                    messages = (await queue.ReceiveMessagesAsync(_options.BatchSize, LeaseTime, stop)).Value;
+                    if (_queueMissing)
+                    {
+                        _queueMissing = false;
+                        Log.QueueAppeared(_logger, _function.Name, _queueName);
+                    }
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    // Not created yet (or deleted): like an empty queue, keep polling with back-off.
+                    if (!_queueMissing)
+                    {
+                        _queueMissing = true;
+                        Log.QueueMissing(_logger, _function.Name, _queueName);
+                    }
+
+                    messages = [];
+                }
+
                 if (messages.Length == 0)
                 {
-                    await Task.Delay(delay, stop);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxPollingInterval.Ticks));
+                    delay = await SleepAsync(delay, stop)
+                        ? _options.MinPollingInterval
+                        : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxPollingInterval.Ticks));
                     continue;
                 }
 
@@ -118,17 +193,12 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
             {
                 break;
             }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // Someone deleted the queue: recreate it on the next round.
-                _queues.Forget(_connection, _queueName);
-            }
             catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or AggregateException or IOException)
             {
                 Log.QueuePollFailed(_logger, _queueName, ex);
                 try
                 {
-                    await Task.Delay(_options.MaxPollingInterval, stop);
+                    await SleepAsync(_options.MaxPollingInterval, stop);
                 }
                 catch (OperationCanceledException)
                 {
@@ -160,14 +230,23 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
 
             bool succeeded;
             var request = BuildRequest(message, text, bytes, lease.PopReceipt);
+
+            // functionTimeout: cancelling this token sends the worker an InvocationCancel and stops waiting.
+            using var invocation = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
+            if (_functionTimeout is { } timeout)
+            {
+                invocation.CancelAfter(timeout);
+            }
+
+            WorkerChannel? worker = null;
             try
             {
-                var worker = await _supervisor.GetReadyWorkerAsync(_abandon.Token);
-                var response = await worker.InvokeAsync(request, _abandon.Token);
+                worker = await _supervisor.GetReadyWorkerAsync(invocation.Token);
+                var response = await worker.InvokeAsync(request, invocation.Token);
                 succeeded = response.Result?.Status == StatusResult.Types.Status.Success;
                 if (succeeded)
                 {
-                    await _outputs.ApplyAsync(_function, response, _abandon.Token);
+                    await _outputs.ApplyAsync(_function, response, invocation.Token);
                     Log.QueueInvocationSucceeded(_logger, _function.Name, message.MessageId, message.DequeueCount);
                     _completed(new(_function.Name, request.InvocationId, true, null, message.DequeueCount));
                 }
@@ -183,6 +262,19 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
                 // Shutting down past the grace period: hand the message back right away.
                 await lease.ReleaseAsync(TimeSpan.Zero);
                 return;
+            }
+            catch (OperationCanceledException) when (invocation.IsCancellationRequested)
+            {
+                // Timed out: a failed attempt like on Azure (visible again after visibilityTimeout,
+                // dequeue count up, poison after maxDequeueCount).
+                var error = $"Timeout value of {_functionTimeout:c} exceeded by function '{_function.Name}' (Id: '{request.InvocationId}'). Initiating cancellation.";
+                Log.FunctionTimedOut(_logger, _functionTimeout!.Value, _function.Name, request.InvocationId);
+                _completed(new(_function.Name, request.InvocationId, false, error, message.DequeueCount));
+                succeeded = false;
+                if (worker is not null)
+                {
+                    _ = _supervisor.OnInvocationTimedOutAsync(worker, request.InvocationId);
+                }
             }
             catch (Exception ex) when (ex is WorkerUnavailableException or RequestFailedException or InvalidOperationException or NotSupportedException)
             {
@@ -282,7 +374,65 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
         AddTime(request, "InsertionTime", message.InsertedOn);
         AddTime(request, "ExpirationTime", message.ExpiresOn);
         AddTime(request, "NextVisibleTime", message.NextVisibleOn);
+        if (data.DataCase == TypedData.DataOneofCase.String)
+        {
+            AddMessageProperties(request, text);
+        }
+
         return request;
+    }
+
+    /// <summary>
+    /// The host (WorkerFunctionInvoker.ApplyBindingData) adds the top-level properties of a JSON
+    /// object message to the binding data, over the built-in names: arrays and nulls are left out,
+    /// objects stay JSON, everything else becomes its string form (as Newtonsoft's (string)JToken).
+    /// </summary>
+    private static void AddMessageProperties(InvocationRequest request, string text)
+    {
+        if (!text.AsSpan().TrimStart().StartsWith("{", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            // Not JSON after all: not an error, the message is just text.
+            return;
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                TypedData? value = property.Value.ValueKind switch
+                {
+                    JsonValueKind.Object => new TypedData { Json = property.Value.GetRawText() },
+                    JsonValueKind.String => new TypedData { String = property.Value.GetString() },
+                    JsonValueKind.Number => new TypedData { String = property.Value.GetRawText() },
+                    JsonValueKind.True => new TypedData { String = bool.TrueString },
+                    JsonValueKind.False => new TypedData { String = bool.FalseString },
+                    _ => null,
+                };
+                if (value is null)
+                {
+                    continue;
+                }
+
+                // The host's binding data is case-insensitive: "id" replaces the value of "Id" under its original name.
+                var key = request.TriggerMetadata.Keys.FirstOrDefault(k => string.Equals(k, property.Name, StringComparison.OrdinalIgnoreCase)) ?? property.Name;
+                request.TriggerMetadata[key] = value;
+            }
+        }
     }
 
     private static void AddTime(InvocationRequest request, string name, DateTimeOffset? value)
@@ -296,6 +446,7 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     /// <summary>Stops fetching, lets in-flight messages finish within the grace period, then abandons the rest.</summary>
     public async Task StopAsync(TimeSpan gracePeriod)
     {
+        _watcherRegistration?.Dispose();
         await _stopPolling.CancelAsync();
         if (_loop is not null)
         {
@@ -314,6 +465,8 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(5));
+        _watcherRegistration?.Dispose();
+        _wake.Dispose();
         _stopPolling.Dispose();
         _abandon.Dispose();
         _drained.Dispose();

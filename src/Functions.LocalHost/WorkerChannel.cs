@@ -91,22 +91,66 @@ internal sealed class WorkerChannel
         }
 
         _invocations[request.InvocationId] = tcs;
+        var cancelled = false;
         try
         {
             Send(new StreamingMessage { RequestId = Guid.NewGuid().ToString(), InvocationRequest = request });
 
-            // The worker honours InvocationCancel when it advertises HandlesInvocationCancelMessage;
-            // either way the caller stops waiting.
-            using var registration = cancellationToken.Register(() =>
-            {
-                _outbound.Writer.TryWrite(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
-                tcs.TrySetCanceled(cancellationToken);
-            });
-            return await tcs.Task;
+            return await tcs.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller stops waiting; the worker cancels the function's token. Sent from here
+            // rather than from a token registration, which the ending wait could dispose unrun.
+            cancelled = true;
+            _outbound.Writer.TryWrite(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
+            throw;
         }
         finally
         {
-            _invocations.TryRemove(request.InvocationId, out _);
+            if (!cancelled)
+            {
+                _invocations.TryRemove(request.InvocationId, out _);
+            }
+            else
+            {
+                // Keep listening a while for the worker's late answer (see FinishesAfterCancelAsync).
+                _ = tcs.Task.WaitAsync(LateResponseWindow, CancellationToken.None).ContinueWith(
+                    (_, id) => _invocations.TryRemove((string)id!, out var _),
+                    request.InvocationId,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
+    }
+
+    private static readonly TimeSpan LateResponseWindow = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// After a cancelled invocation: whether the worker answers it within <paramref name="gracePeriod"/>
+    /// (the function honoured the cancellation) or the worker is gone.
+    /// </summary>
+    public async Task<bool> FinishesAfterCancelAsync(string invocationId, TimeSpan gracePeriod)
+    {
+        if (!_invocations.TryGetValue(invocationId, out var tcs))
+        {
+            return true;
+        }
+
+        try
+        {
+            await tcs.Task.WaitAsync(gracePeriod);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        catch (WorkerUnavailableException)
+        {
+            // The worker went away meanwhile: nothing left to restart.
+            return true;
         }
     }
 

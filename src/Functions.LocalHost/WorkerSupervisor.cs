@@ -482,6 +482,41 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         process?.Dispose();
     }
 
+    /// <summary>
+    /// How long a timed-out invocation may take to end after InvocationCancel before its worker is
+    /// restarted. WebJobs leaves this to the timeout handler; host logs show the restart about 2 s
+    /// after the timeout.
+    /// </summary>
+    internal static readonly TimeSpan TimeoutGracePeriod = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// After a functionTimeout, like the real host: if the function does not end within the grace
+    /// period (it ignores its cancellation token), restart the worker process running it. Other
+    /// invocations on that worker fail with it, as on Azure.
+    /// </summary>
+    public async Task OnInvocationTimedOutAsync(WorkerChannel channel, string invocationId)
+    {
+        if (await channel.FinishesAfterCancelAsync(invocationId, TimeoutGracePeriod))
+        {
+            return;
+        }
+
+        Process? process = null;
+        lock (_gate)
+        {
+            if (_ready.Task.IsCompletedSuccessfully && _ready.Task.Result == channel)
+            {
+                process = _process;
+            }
+        }
+
+        if (process is not null && !_stopping.IsCancellationRequested)
+        {
+            Log.TimeoutRestartingWorker(_logger, invocationId, process.Id);
+            Kill(process);
+        }
+    }
+
     /// <summary>Kills the current worker process; tests use this to exercise the restart path.</summary>
     public void KillWorkerForTesting() => Kill(_process);
 

@@ -51,6 +51,19 @@ public sealed class HttpFunctions
         throw new InvalidOperationException("boom from the HTTP function");
     }
 
+    // Runs for as long as asked unless cancelled (functionTimeout tests).
+    [Function("Sleep")]
+    public static async Task<IActionResult> Sleep(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "sleep/{ms:int}")] HttpRequest req,
+        int ms,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(req);
+        ArgumentNullException.ThrowIfNull(context);
+        await Task.Delay(ms, context.CancellationToken);
+        return new OkObjectResult("slept");
+    }
+
     // A cheap handler for measuring the host's per-invocation overhead.
     [Function("Ping")]
     public static IActionResult Ping(

@@ -27,7 +27,23 @@ public sealed partial class QueueFunctions(ILogger<QueueFunctions> logger)
         if (message.StartsWith("slow:", StringComparison.Ordinal) &&
             int.TryParse(message.AsSpan(5).ToString().Split('|')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var delay))
         {
-            await Task.Delay(delay, cancellationToken);
+            try
+            {
+                await Task.Delay(delay, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host's InvocationCancel (functionTimeout) reached the function's token.
+                LogCancelled(logger, id);
+                throw;
+            }
+        }
+
+        // "stubborn:<ms>|..." ignores cancellation (functionTimeout: the host must restart the worker).
+        if (message.StartsWith("stubborn:", StringComparison.Ordinal) &&
+            int.TryParse(message.AsSpan(9).ToString().Split('|')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var stubborn))
+        {
+            await Task.Delay(stubborn, CancellationToken.None);
         }
 
         // The returned JSON string goes to the output queue; tests read what the worker saw.
@@ -69,6 +85,9 @@ public sealed partial class QueueFunctions(ILogger<QueueFunctions> logger)
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Processing {MessageId}: {Message}")]
     private static partial void LogProcessing(ILogger logger, string messageId, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cancelled by the host: {MessageId}")]
+    private static partial void LogCancelled(ILogger logger, string messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Failing on purpose for {Message}")]
     private static partial void LogFailing(ILogger logger, string message);

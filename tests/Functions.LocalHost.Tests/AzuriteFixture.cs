@@ -16,6 +16,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = string.Empty;
 
+    public int QueuePort { get; private set; }
+
     public static string RepositoryRoot => Path.GetFullPath(Metadata("RepositoryRoot"));
 
     public static string TestWorkerDirectory => Path.GetFullPath(Metadata("TestWorkerDirectory"));
@@ -57,6 +59,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
+        QueuePort = queue;
         ConnectionString =
             $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
             $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";

@@ -31,7 +31,7 @@ public sealed partial class CliTests(AzuriteFixture azurite)
 
         var prefix = "c" + Guid.NewGuid().ToString("N")[..12];
         info.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
-        foreach (var (name, suffix) in new[] { ("WorkQueue", "work"), ("FailingQueue", "failing"), ("ProcessedQueue", "processed"), ("SdkQueue", "sdk") })
+        foreach (var (name, suffix) in new[] { ("WorkQueue", "work"), ("FailingQueue", "failing"), ("ProcessedQueue", "processed"), ("SdkQueue", "sdk"), ("MetadataQueue", "metadata"), ("OutboxQueue", "work") })
         {
             info.Environment[name] = $"{prefix}-{suffix}";
         }

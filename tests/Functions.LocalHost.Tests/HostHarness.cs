@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
@@ -16,6 +17,7 @@ internal sealed class HostHarness : IAsyncDisposable
         FailingQueue = prefix + "-failing";
         ProcessedQueue = prefix + "-processed";
         SdkQueue = prefix + "-sdk";
+        MetadataQueue = prefix + "-metadata";
         LoggerFactory = loggerFactory;
     }
 
@@ -34,11 +36,29 @@ internal sealed class HostHarness : IAsyncDisposable
 
     public string SdkQueue { get; }
 
+    public string MetadataQueue { get; }
+
+    /// <summary>Where the HTTP Enqueue functions write: the Record function's trigger queue unless a test says otherwise.</summary>
+    public string OutboxQueue { get; private init; } = string.Empty;
+
+    private string? CopiedAppDirectory { get; init; }
+
     private ILoggerFactory LoggerFactory { get; }
 
-    public static async Task<HostHarness> StartAsync(AzuriteFixture azurite, CancellationToken cancellationToken, TimeSpan? shutdownTimeout = null)
+    /// <param name="hostJson">Changes the test worker's host.json: the app is then run from a copy of its build output.</param>
+    /// <param name="outboxQueue">The queue the Enqueue functions write to (default: the work queue).</param>
+    /// <param name="hostStorage">The host's AzureWebJobsStorage if not Azurite's own (e.g. through a proxy); the test's clients stay direct.</param>
+    public static async Task<HostHarness> StartAsync(
+        AzuriteFixture azurite,
+        CancellationToken cancellationToken,
+        TimeSpan? shutdownTimeout = null,
+        Action<JsonObject>? hostJson = null,
+        bool enableQueueTriggers = true,
+        string? outboxQueue = null,
+        string? hostStorage = null)
     {
         var prefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        var appDirectory = hostJson is null ? AzuriteFixture.TestWorkerDirectory : CopyApp(prefix, hostJson);
         var logs = new TestOutputLoggerProvider(TestContext.Current.TestOutputHelper);
         var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
             .AddProvider(logs)
@@ -47,16 +67,20 @@ internal sealed class HostHarness : IAsyncDisposable
             .SetMinimumLevel(LogLevel.Information));
         var options = new LocalFunctionsHostOptions
         {
-            AppDirectory = AzuriteFixture.TestWorkerDirectory,
+            AppDirectory = appDirectory,
+            EnableQueueTriggers = enableQueueTriggers,
             HttpPort = 0,
             LoggerFactory = loggerFactory,
             ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(15),
         };
-        options.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
+        options.Environment["AzureWebJobsStorage"] = hostStorage ?? azurite.ConnectionString;
         options.Environment["WorkQueue"] = prefix + "-work";
         options.Environment["FailingQueue"] = prefix + "-failing";
         options.Environment["ProcessedQueue"] = prefix + "-processed";
         options.Environment["SdkQueue"] = prefix + "-sdk";
+        options.Environment["MetadataQueue"] = prefix + "-metadata";
+        outboxQueue ??= prefix + "-work";
+        options.Environment["OutboxQueue"] = outboxQueue;
 
         var host = new LocalFunctionsHost(options);
         try
@@ -67,10 +91,60 @@ internal sealed class HostHarness : IAsyncDisposable
         {
             await host.DisposeAsync();
             loggerFactory.Dispose();
+            DeleteCopy(hostJson is null ? null : appDirectory);
             throw;
         }
 
-        return new HostHarness(host, azurite.ConnectionString, prefix, loggerFactory) { Logs = logs };
+        return new HostHarness(host, azurite.ConnectionString, prefix, loggerFactory)
+        {
+            Logs = logs,
+            OutboxQueue = outboxQueue,
+            CopiedAppDirectory = hostJson is null ? null : appDirectory,
+        };
+    }
+
+    /// <summary>The test worker's build output in a temporary folder, with host.json changed (the worker reads it too).</summary>
+    internal static string CopyApp(string name, Action<JsonObject> changeHostJson)
+    {
+        var source = AzuriteFixture.TestWorkerDirectory;
+        var target = Path.Combine(Path.GetTempPath(), "localhost-tests", name);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var destination = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+
+        var hostJsonPath = Path.Combine(target, "host.json");
+        var json = JsonNode.Parse(File.ReadAllText(hostJsonPath))!.AsObject();
+        changeHostJson(json);
+        File.WriteAllText(hostJsonPath, json.ToJsonString());
+        return target;
+    }
+
+    internal static void DeleteCopy(string? directory)
+    {
+        if (directory is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: it is under the temp folder.
+        }
+    }
+
+    /// <summary>The messages currently in a queue (base64-decoded), without taking them.</summary>
+    public async Task<List<string>> PeekAsync(string queue, CancellationToken cancellationToken)
+    {
+        var client = await QueueAsync(queue, cancellationToken);
+        var peeked = (await client.PeekMessagesAsync(32, cancellationToken)).Value;
+        return peeked.Select(m => Encoding.UTF8.GetString(Convert.FromBase64String(m.MessageText))).ToList();
     }
 
     private readonly Dictionary<string, QueueClient> _clients = [];
@@ -128,6 +202,7 @@ internal sealed class HostHarness : IAsyncDisposable
     {
         await Host.DisposeAsync();
         LoggerFactory.Dispose();
+        DeleteCopy(CopiedAppDirectory);
     }
 }
 

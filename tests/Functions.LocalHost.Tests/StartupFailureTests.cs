@@ -26,4 +26,30 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains("exited during start-up", ex.Message, StringComparison.Ordinal);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
     }
+
+    [Fact]
+    public async Task An_out_of_range_host_json_queue_setting_fails_StartAsync_before_a_worker_is_launched()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var app = HostHarness.CopyApp("t" + Guid.NewGuid().ToString("N")[..12], json => json["extensions"]!["queues"]!["batchSize"] = 64);
+        try
+        {
+            await using var host = new LocalFunctionsHost(new LocalFunctionsHostOptions
+            {
+                AppDirectory = app,
+                HttpPort = 0,
+                LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+            });
+
+            var ex = await Assert.ThrowsAsync<InvalidDataException>(() => host.StartAsync(ct));
+
+            Assert.Contains("extensions.queues.batchSize = 64 is out of range", ex.Message, StringComparison.Ordinal);
+            Assert.Null(host.WorkerProcessId);
+            Assert.Equal(0, host.WorkerStarts);
+        }
+        finally
+        {
+            HostHarness.DeleteCopy(app);
+        }
+    }
 }
