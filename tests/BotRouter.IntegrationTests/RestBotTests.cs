@@ -38,7 +38,7 @@ public sealed class RestBotTests(AzuriteFixture azurite) : IAsyncLifetime
         await app.DrainAsync(chatId);
     }
 
-    private async Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<Microsoft.AspNetCore.Mvc.IActionResult>> call, string chatId, string? body = null)
+    private async Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<BotRouter.Functions.Http.AcceptedWithSignal>> call, string chatId, string? body = null)
     {
         var answer = await app.ExecuteAsync(r => call(app.Function<ChatOperations>(), r), body);
         Assert.Equal(202, answer.Status);

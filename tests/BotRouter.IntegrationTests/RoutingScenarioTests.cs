@@ -25,7 +25,7 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
         await app.DrainAsync(chatId);
     }
 
-    private async Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<Microsoft.AspNetCore.Mvc.IActionResult>> call, string chatId, string? body = null, int expected = 202)
+    private async Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<BotRouter.Functions.Http.AcceptedWithSignal>> call, string chatId, string? body = null, int expected = 202)
     {
         var answer = await app.ExecuteAsync(r => call(app.Function<ChatOperations>(), r), body);
         Assert.Equal(expected, answer.Status);

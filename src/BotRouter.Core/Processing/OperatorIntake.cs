@@ -6,10 +6,10 @@ using BotRouter.Core.Bots;
 namespace BotRouter.Core.Processing;
 
 /// <summary>
-/// Accepts operator routing commands (hand-over, take-over, hand-back, reset): validates them and queues them
-/// in the chat's inbox, so they take effect in order with the customer's messages.
+/// Accepts operator routing commands (hand-over, take-over, hand-back, reset): validates them and appends them
+/// to the chat's inbox, so they take effect in order with the customer's messages; the caller signals the chat.
 /// </summary>
-public sealed class OperatorIntake(IChatStore store, IWorkSignals signals, IIdSource ids, TimeProvider time, IBot bot)
+public sealed class OperatorIntake(IChatStore store, IIdSource ids, TimeProvider time, IBot bot)
 {
     public async Task<IntakeResult> SubmitAsync(ChatId chatId, OperatorCommand command, CancellationToken cancellationToken)
     {
@@ -21,7 +21,6 @@ public sealed class OperatorIntake(IChatStore store, IWorkSignals signals, IIdSo
         var now = time.GetUtcNow();
         var payload = JsonSerializer.Serialize(command, CoreJson.Default.OperatorCommand);
         await store.AppendAsync(chatId, new InboxItem(InboxItem.NewKey(now, ids), InboxKind.Operator, payload, now), null, cancellationToken);
-        await signals.SignalAsync(chatId, TimeSpan.Zero, cancellationToken);
         return new IntakeResult.Accepted(chatId);
     }
 

@@ -10,12 +10,12 @@ using Microsoft.Extensions.Options;
 namespace BotRouter.Core.Processing;
 
 /// <summary>
-/// Accepts the Bot Router's webhooks: checks the secret, validates, appends to the chat's inbox (deduplicated
-/// on the message itself) and wakes the chat's processor. Only then may the caller answer 200.
+/// Accepts the Bot Router's webhooks: checks the secret, validates and appends to the chat's inbox
+/// (deduplicated on the message itself). The caller then signals the chat's processor, for an accepted
+/// message and for a duplicate alike (the first delivery may have been stored without its signal).
 /// </summary>
 public sealed partial class WebhookIntake(
     IChatStore store,
-    IWorkSignals signals,
     IIdSource ids,
     TimeProvider time,
     IOptions<BotRouterOptions> router,
@@ -62,8 +62,6 @@ public sealed partial class WebhookIntake(
         var item = new InboxItem(InboxItem.NewKey(now, ids), InboxKind.Customer, Encoding.UTF8.GetString(bytes.Span), now);
         var added = await store.AppendAsync(chatId, item, Identity(mo), cancellationToken);
 
-        // Signal even for a duplicate: the first delivery may have been stored without its signal.
-        await signals.SignalAsync(chatId, TimeSpan.Zero, cancellationToken);
         if (!added)
         {
             LogDuplicate(chatId);

@@ -1,3 +1,4 @@
+using BotRouter.Azure;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Processing;
 using BotRouter.Functions.Http;
@@ -34,57 +35,61 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
     }
 
     [Function("HandOver")]
-    public async Task<IActionResult> HandOver(
+    public async Task<AcceptedWithSignal> HandOver(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "chats/{chatId}/handover")] HttpRequest request,
         string chatId,
         CancellationToken cancellationToken)
     {
         var (body, error, tooLarge) = await RequestBody.ReadJsonAsync(request, ApiJson.Default.HandOverBody, new HandOverBody(null), cancellationToken);
         return body is null
-            ? BadBody(error, tooLarge)
+            ? new AcceptedWithSignal { Result = BadBody(error, tooLarge) }
             : await SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.HandOver, Context = body.Context }, cancellationToken);
     }
 
     [Function("TakeOver")]
-    public Task<IActionResult> TakeOver(
+    public Task<AcceptedWithSignal> TakeOver(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "chats/{chatId}/takeover")] HttpRequest request,
         string chatId,
         CancellationToken cancellationToken) =>
         SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.TakeOver }, cancellationToken);
 
     [Function("HandBack")]
-    public async Task<IActionResult> HandBack(
+    public async Task<AcceptedWithSignal> HandBack(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "chats/{chatId}/handback")] HttpRequest request,
         string chatId,
         CancellationToken cancellationToken)
     {
         var (body, error, tooLarge) = await RequestBody.ReadJsonAsync(request, ApiJson.Default.HandBackBody, new HandBackBody(null, null), cancellationToken);
         return body is null
-            ? BadBody(error, tooLarge)
+            ? new AcceptedWithSignal { Result = BadBody(error, tooLarge) }
             : await SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.HandBack, FlowId = body.FlowId, StepId = body.StepId }, cancellationToken);
     }
 
     [Function("ResetChat")]
-    public Task<IActionResult> Reset(
+    public Task<AcceptedWithSignal> Reset(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "chats/{chatId}/reset")] HttpRequest request,
         string chatId,
         CancellationToken cancellationToken) =>
         SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.Reset }, cancellationToken);
 
-    private async Task<IActionResult> SubmitAsync(string chatId, OperatorCommand command, CancellationToken cancellationToken)
+    private async Task<AcceptedWithSignal> SubmitAsync(string chatId, OperatorCommand command, CancellationToken cancellationToken)
     {
         if (!ChatId.TryParse(chatId, out var id))
         {
-            return Problems.InvalidChatId();
+            return new AcceptedWithSignal { Result = Problems.InvalidChatId() };
         }
 
         return await intake.SubmitAsync(id, command, cancellationToken) switch
         {
-            IntakeResult.Accepted a => TypedResults.Json(
-                new CommandAccepted("queued", a.ChatId.ToString(), command.Action.ToString().ToLowerInvariant()),
-                ApiJson.Default.CommandAccepted,
-                statusCode: StatusCodes.Status202Accepted).Result(),
-            var other => Problems.Of(other),
+            IntakeResult.Accepted a => new AcceptedWithSignal
+            {
+                Result = TypedResults.Json(
+                    new CommandAccepted("queued", a.ChatId.ToString(), command.Action.ToString().ToLowerInvariant()),
+                    ApiJson.Default.CommandAccepted,
+                    statusCode: StatusCodes.Status202Accepted).Result(),
+                Signal = QueueWorkSignals.Body(a.ChatId),
+            },
+            var other => new AcceptedWithSignal { Result = Problems.Of(other) },
         };
     }
 

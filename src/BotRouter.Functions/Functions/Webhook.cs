@@ -12,7 +12,7 @@ public sealed class Webhook(WebhookIntake intake)
     public const string SecretHeader = "X-Webhook-Secret";
 
     [Function(nameof(Webhook))]
-    public async Task<IActionResult> Run(
+    public async Task<AcceptedWithSignal> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhook")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -20,9 +20,15 @@ public sealed class Webhook(WebhookIntake intake)
         var body = await RequestBody.ReadAsync(request, WebhookIntake.MaxBodyBytes, cancellationToken);
         return await intake.AcceptAsync(request.Headers[SecretHeader].FirstOrDefault(), body, cancellationToken) switch
         {
-            IntakeResult.Accepted a => TypedResults.Json(new WebhookAccepted("queued", a.ChatId.ToString(), false), ApiJson.Default.WebhookAccepted).Result(),
-            IntakeResult.Duplicate d => TypedResults.Json(new WebhookAccepted("queued", d.ChatId.ToString(), true), ApiJson.Default.WebhookAccepted).Result(),
-            var other => Problems.Of(other),
+            IntakeResult.Accepted a => Queued(a.ChatId, duplicate: false),
+            IntakeResult.Duplicate d => Queued(d.ChatId, duplicate: true),
+            var other => new AcceptedWithSignal { Result = Problems.Of(other) },
         };
     }
+
+    private static AcceptedWithSignal Queued(Core.Chats.ChatId chatId, bool duplicate) => new()
+    {
+        Result = TypedResults.Json(new WebhookAccepted("queued", chatId.ToString(), duplicate), ApiJson.Default.WebhookAccepted).Result(),
+        Signal = Azure.QueueWorkSignals.Body(chatId),
+    };
 }
