@@ -52,7 +52,8 @@ public static class BotRouterServiceCollectionExtensions
         services.AddHttpClient<IRouterClient, CmRouterClient>((sp, http) =>
                 http.BaseAddress = sp.GetRequiredService<IOptions<BotRouterOptions>>().Value.BaseUrl)
             .RemoveAllLoggers() // the default handlers put raw header values (the product token) in log state
-            .AddStandardResilienceHandler(ConfigureResilience);
+            .AddStandardResilienceHandler()
+            .Configure((options, sp) => ConfigureResilience(options, sp.GetRequiredService<IOptions<BotRouterOptions>>().Value.AttemptTimeout));
         return services;
     }
 
@@ -60,12 +61,14 @@ public static class BotRouterServiceCollectionExtensions
     /// Three quick retries inside one processing attempt; beyond that the queue's own retry (visibility
     /// timeout, then the poison queue) takes over, so a long outage does not pin a processor.
     /// </summary>
-    private static void ConfigureResilience(HttpStandardResilienceOptions options)
+    private static void ConfigureResilience(HttpStandardResilienceOptions options, TimeSpan attemptTimeout)
     {
         options.Retry.MaxRetryAttempts = 3;
         options.Retry.Delay = TimeSpan.FromMilliseconds(300);
-        options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(10);
-        options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(30);
-        options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(40);
+        options.AttemptTimeout.Timeout = attemptTimeout;
+
+        // The breaker samples at least twice the attempt timeout, and the total covers every attempt and its back-off.
+        options.CircuitBreaker.SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, attemptTimeout.Ticks * 2));
+        options.TotalRequestTimeout.Timeout = (attemptTimeout * 4) + TimeSpan.FromSeconds(5);
     }
 }

@@ -22,6 +22,9 @@ public sealed class BotRouterOptions
     public string BotComponentId { get; set; } = "CmBot";
     public string AgentComponentId { get; set; } = "CustomerContact";
 
+    /// <summary>How long one attempt of a Bot Router call may take before it counts as a timeout and is retried.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public override string ToString() => $"BotRouter {{ BaseUrl = {BaseUrl}, AccountId = {AccountId}, ProductToken = *** }}";
 }
 
@@ -133,6 +136,11 @@ public sealed class BotRouterOptionsValidator : IValidateOptions<BotRouterOption
             {
                 errors.Add($"Setting BotRouter__{key} must not be empty.");
             }
+        }
+
+        if (options.AttemptTimeout < TimeSpan.FromMilliseconds(100) || options.AttemptTimeout > TimeSpan.FromSeconds(30))
+        {
+            errors.Add("Setting BotRouter__AttemptTimeout must be between 00:00:00.1 and 00:00:30.");
         }
 
         if (!string.Equals(options.MutationFormat, MutationFormats.Component, StringComparison.OrdinalIgnoreCase)
