@@ -8,6 +8,7 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 
@@ -46,7 +47,11 @@ public static class BotRouterServiceCollectionExtensions
         services.AddAzureClients(clients => StorageClients.Add(clients, configuration));
         services.AddSingleton<IChatStore, TableChatStore>();
         services.AddSingleton<IWorkSignals, QueueWorkSignals>();
-        services.AddSingleton<OperationsStore>();
+        services.AddSingleton<PoisonedMessages>();
+        services.AddHealthChecks()
+            .Add(new HealthCheckRegistration("queues", sp => new StorageHealthCheck(sp.GetRequiredService<global::Azure.Storage.Queues.QueueServiceClient>(), sp.GetRequiredService<global::Azure.Data.Tables.TableServiceClient>(), StorageHealthCheck.Part.Queues), null, null))
+            .Add(new HealthCheckRegistration("tables", sp => new StorageHealthCheck(sp.GetRequiredService<global::Azure.Storage.Queues.QueueServiceClient>(), sp.GetRequiredService<global::Azure.Data.Tables.TableServiceClient>(), StorageHealthCheck.Part.Tables), null, null))
+            .AddCheck<RouterRoutesHealthCheck>("router");
         services.AddHostedService<StorageInitializer>();
 
         services.AddHttpClient<IRouterClient, CmRouterClient>((sp, http) =>

@@ -7,12 +7,13 @@ using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace BotRouter.Functions.Functions;
 
 /// <summary>What operators look at: the bot's flows, health, and messages that exhausted their retries.</summary>
-public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, OperationsStore operations)
+public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, PoisonedMessages poison, HealthCheckService health)
 {
     [Function("GetFlows")]
     public IActionResult Flows(
@@ -33,9 +34,15 @@ public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, Operat
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var report = await operations.CheckAsync(cancellationToken);
-        return TypedResults.Json(report, ApiJson.Default.HealthReport,
-            statusCode: report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable).Result();
+        var report = await health.CheckHealthAsync(cancellationToken);
+        var view = new HealthView(
+            report.Status != HealthStatus.Unhealthy,
+            report.Status.ToString(),
+            report.Entries.ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Status.ToString()));
+
+        // Degraded (a call kind paused) still answers 200: storage is fine and the webhook accepts messages.
+        return TypedResults.Json(view, ApiJson.Default.HealthView,
+            statusCode: view.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable).Result();
     }
 
     [Function("ListPoison")]
@@ -43,8 +50,33 @@ public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, Operat
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "poison")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var messages = await operations.ListPoisonAsync(cancellationToken);
-        return TypedResults.Json(new PoisonList(messages), ApiJson.Default.PoisonList).Result();
+        ChatId? chatId = null;
+        if (request.Query["chatId"].FirstOrDefault() is { } text)
+        {
+            if (!ChatId.TryParse(text, out var id))
+            {
+                return Problems.InvalidChatId();
+            }
+
+            chatId = id;
+        }
+
+        var pageSize = PoisonedMessages.MaxPageSize;
+        if (request.Query["pageSize"].FirstOrDefault() is { } size
+            && (!int.TryParse(size, System.Globalization.CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > PoisonedMessages.MaxPageSize))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "Invalid pageSize", $"pageSize must be 1 to {PoisonedMessages.MaxPageSize}.");
+        }
+
+        try
+        {
+            var page = await poison.ListAsync(chatId, request.Query["continuationToken"].FirstOrDefault(), pageSize, cancellationToken);
+            return TypedResults.Json(new PoisonList(page.Messages, page.ContinuationToken), ApiJson.Default.PoisonList).Result();
+        }
+        catch (InvalidContinuationTokenException e)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "Invalid continuationToken", e.Message);
+        }
     }
 
     [Function("ReplayPoison")]
@@ -58,12 +90,12 @@ public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, Operat
             return Problems.Problem(tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, "Invalid body", error ?? "Body too large.");
         }
 
-        if (body.Queue is { } queue && !OperationsStore.WorkQueues.Contains(queue))
+        if (body.Queue is { } queue && !PoisonedMessages.WorkQueues.Contains(queue))
         {
-            return Problems.Problem(StatusCodes.Status400BadRequest, "Unknown queue", $"queue must be one of: {string.Join(", ", OperationsStore.WorkQueues)}.");
+            return Problems.Problem(StatusCodes.Status400BadRequest, "Unknown queue", $"queue must be one of: {string.Join(", ", PoisonedMessages.WorkQueues)}.");
         }
 
-        var replayed = await operations.ReplayAsync(body.Queue, body.Ids?.ToHashSet(), cancellationToken);
+        var replayed = await poison.ReplayAsync(body.Queue, body.Ids?.ToHashSet(), cancellationToken);
         return TypedResults.Json(new ReplayResult(replayed), ApiJson.Default.ReplayResult).Result();
     }
 

@@ -19,7 +19,10 @@ public sealed record ReplayResult(int Replayed);
 
 public sealed record StatusReportsAccepted(int Received, int Recorded);
 
-public sealed record PoisonList(IReadOnlyList<PoisonMessage> Messages);
+public sealed record PoisonList(IReadOnlyList<PoisonMessage> Messages, string? ContinuationToken);
+
+/// <summary>What <c>GET /api/health</c> shows: overall, and per dependency "ok" or what is wrong.</summary>
+public sealed record HealthView(bool Healthy, string Status, IReadOnlyDictionary<string, string> Dependencies);
 
 /// <summary>Source-generated JSON for the app's own HTTP API (camelCase).</summary>
 [JsonSourceGenerationOptions(
@@ -34,7 +37,7 @@ public sealed record PoisonList(IReadOnlyList<PoisonMessage> Messages);
 [JsonSerializable(typeof(ReplayResult))]
 [JsonSerializable(typeof(StatusReportsAccepted))]
 [JsonSerializable(typeof(PoisonList))]
-[JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(HealthView))]
 [JsonSerializable(typeof(ChatView))]
 [JsonSerializable(typeof(FlowsView))]
 public sealed partial class ApiJson : JsonSerializerContext;

@@ -103,9 +103,14 @@ public sealed class AppHarness : IAsyncDisposable
             headers);
 
     /// <summary>Runs a function's HTTP result against a real <see cref="DefaultHttpContext"/> and reads the answer.</summary>
-    public async Task<HttpAnswer> ExecuteAsync(Func<HttpRequest, Task<IActionResult>> function, string? body = null, IDictionary<string, string>? headers = null)
+    public async Task<HttpAnswer> ExecuteAsync(Func<HttpRequest, Task<IActionResult>> function, string? body = null, IDictionary<string, string>? headers = null, string? query = null)
     {
         var context = new DefaultHttpContext { RequestServices = Services };
+        if (query is not null)
+        {
+            context.Request.QueryString = new QueryString("?" + query);
+        }
+
         var bytes = Encoding.UTF8.GetBytes(body ?? string.Empty);
         context.Request.Method = "POST";
         context.Request.Body = new MemoryStream(bytes);

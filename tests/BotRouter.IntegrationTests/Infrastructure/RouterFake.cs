@@ -30,6 +30,8 @@ public sealed class RouterFake : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    private readonly ConcurrentDictionary<string, int> refusals = new();
+
     public ConcurrentQueue<RecordedCall> Calls { get; } = new();
 
     public static async Task<RouterFake> StartAsync()
@@ -64,6 +66,9 @@ public sealed class RouterFake : IAsyncDisposable
         }
     }
 
+    /// <summary>From now on, every call whose path contains <paramref name="pathPart"/> is refused with <paramref name="status"/>.</summary>
+    public void Refuse(string pathPart, int status) => refusals[pathPart] = status;
+
     public int Injected => Calls.Count(c => c.Status >= 500);
 
     public IReadOnlyList<RecordedCall> To(string pathPart) => Calls.Where(c => c.Path.Contains(pathPart, StringComparison.Ordinal) && c.Status == 200).ToList();
@@ -93,6 +98,14 @@ public sealed class RouterFake : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
         var status = failures.TryDequeue(out var failure) ? failure : 200;
+        foreach (var (part, refusal) in refusals)
+        {
+            if (status == 200 && (context.Request.Path.Value ?? string.Empty).Contains(part, StringComparison.Ordinal))
+            {
+                status = refusal;
+            }
+        }
+
         lock (randomLock)
         {
             if (status == 200 && random is not null && random.NextDouble() < failureRate)
