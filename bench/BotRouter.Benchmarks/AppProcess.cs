@@ -29,7 +29,7 @@ public sealed class AppProcess : IAsyncDisposable
     public long BusyEvents => Interlocked.Read(ref busyEvents);
 
     public static string DefaultCommand(string root) =>
-        $"exec dotnet \"{Path.Combine(root, "src", "BotRouter.DevHost", "bin", "Release", "net10.0", "BotRouter.DevHost.dll")}\"";
+        $"exec dotnet \"{Path.Combine(root, "tools", "BotRouter.DevHost", "bin", "Release", "net10.0", "BotRouter.DevHost.dll")}\"";
 
     public static async Task<AppProcess> StartAsync(string command, string root, IReadOnlyDictionary<string, string> environment, string baseUrl, string logPath, HttpClient http)
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Functions.LocalHost;
 
-// CLI: dotnet run --project src/Functions.LocalHost -- --app <dir> [--port 7071] [--measure N]
+// CLI: dotnet run --project tools/Functions.LocalHost -- --app <dir> [--port 7071] [--measure N]
 string? appDir = null;
 var port = 7071;
 var measure = 0;
