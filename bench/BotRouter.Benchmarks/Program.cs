@@ -162,6 +162,51 @@ foreach (var c in levels)
     Say($"c={c}: e2e p50 {e2e.P50:F0} p99 {e2e.P99:F0} ms; hand-over p50 {handOver.P50:F0} p99 {handOver.P99:F0} ms");
 }
 
+// One message at a time after the app was idle (longer than maxPollingInterval): each waits for no poll.
+await Task.Delay(TimeSpan.FromSeconds(3));
+var idleChat = Scenario.NewChat();
+var sequential = await Load.RunAsync(1, quick ? 15 : 30, async i =>
+{
+    if (i % 5 == 0)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(3)); // idle again now and then
+    }
+
+    return await scenario.RoundTripAsync(i == 0 ? idleChat : Scenario.NewChat(), "hi", replyTimeout) >= 0;
+});
+report.Add("e2e", "one at a time after idle: webhook → reply", 1, sequential);
+Say($"one at a time after idle: p50 {sequential.P50:F0} p99 {sequential.P99:F0} ms");
+
+// Sustained: 16 senders post as fast as acknowledged over many chats; is processing keeping up?
+{
+    var messages = quick ? 400 : 2000;
+    var chats = Enumerable.Range(0, messages / 5).Select(_ => Scenario.NewChat()).ToArray();
+    var posted = new long[messages];
+    var replies = Enumerable.Range(0, messages).Select(i => router.ReplyTo(chats[i % chats.Length].Number, i / chats.Length)).ToArray();
+    var ack = await Load.RunAsync(16, messages, i =>
+    {
+        posted[i] = Stopwatch.GetTimestamp();
+        return scenario.PostAsync(chats[i % chats.Length], "hi");
+    });
+    try
+    {
+        await Task.WhenAll(replies).WaitAsync(drainCap);
+    }
+    catch (TimeoutException)
+    {
+        Say("  sustained: not every reply arrived in time; the missing ones count as failures");
+    }
+
+    var done = replies.Select((r, i) => (r, i)).Where(x => x.r.IsCompletedSuccessfully).ToArray();
+    var e2e = done.Select(x => Stopwatch.GetElapsedTime(posted[x.i], x.r.Result).TotalMilliseconds).ToArray();
+    var span = done.Length == 0 ? 1 : Stopwatch.GetElapsedTime(posted.Min(), done.Max(x => x.r.Result)).TotalMilliseconds;
+    var answered = new RunStats(messages, messages - done.Length, span, e2e);
+    report.Add("sustained", $"{messages} messages over {chats.Length} chats: POST /api/webhook → 200", 16, ack);
+    report.Add("sustained", $"{messages} messages over {chats.Length} chats: webhook → reply", 16, answered);
+    report.Sustained = (ack.Throughput, answered.Throughput);
+    Say($"sustained: ack {ack.Throughput:F0}/s, answered {answered.Throughput:F0}/s ({answered.Throughput / ack.Throughput:F2}), e2e p50 {answered.P50:F0} p99 {answered.P99:F0} ms");
+}
+
 static string burst99(RunStats s) => s.P99.ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
 
 report.PeakWorkingSetKiB = app.PeakWorkingSetKiB();

@@ -25,6 +25,9 @@ public sealed class Report(bool quick, string appCommand)
 
     public Dictionary<int, (double AppCpuMs, double AzuriteCpuMs)> CpuPerMessage { get; } = [];
 
+    /// <summary>The sustained run: acknowledged and answered messages per second.</summary>
+    public (double Acknowledged, double Answered)? Sustained { get; set; }
+
     public void Cpu(int concurrency, double app, double azurite) => CpuPerMessage[concurrency] = (app, azurite);
 
     public List<ScaleRow> ScaleRows { get; } = [];
@@ -56,7 +59,14 @@ public sealed class Report(bool quick, string appCommand)
         b.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|");
         foreach (var r in Rows)
         {
-            b.AppendLine(Inv, $"| {r.Section} | {r.What} | {r.Concurrency} | {r.Count} | {r.Failures} | {(r.Section == "ack" ? r.Throughput.ToString("F0", Inv) : "")} | {r.P50:F1} | {r.P99:F1} |");
+            var rate = r.Section == "ack" || r.Section == "sustained" ? r.Throughput.ToString("F0", Inv) : "";
+            b.AppendLine(Inv, $"| {r.Section} | {r.What} | {r.Concurrency} | {r.Count} | {r.Failures} | {rate} | {r.P50:F1} | {r.P99:F1} |");
+        }
+
+        if (Sustained is var (acknowledged, answered))
+        {
+            b.AppendLine();
+            b.AppendLine(Inv, $"Sustained, 16 senders: acknowledged {acknowledged:F0}/s, answered {answered:F0}/s: answered / acknowledged = **{answered / acknowledged:F2}**.");
         }
 
         b.AppendLine();

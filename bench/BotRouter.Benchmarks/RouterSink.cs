@@ -16,6 +16,7 @@ public sealed class RouterSink : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> firstReply = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> firstMutation = new();
     private readonly ConcurrentDictionary<string, int> replyCounts = new();
+    private readonly ConcurrentDictionary<(string, int), TaskCompletionSource<long>> nthReply = new();
     private long replies;
     private long mutations;
 
@@ -47,6 +48,9 @@ public sealed class RouterSink : IAsyncDisposable
     /// <summary>Completes with the <see cref="Stopwatch"/> timestamp of the first reply to this customer number.</summary>
     public Task<long> ReplyTo(string customerNumber) => firstReply.GetOrAdd(customerNumber, _ => NewSource()).Task;
 
+    /// <summary>Completes with the timestamp of the <paramref name="index"/>-th (from 0) reply to this customer number.</summary>
+    public Task<long> ReplyTo(string customerNumber, int index) => nthReply.GetOrAdd((customerNumber, index), _ => NewSource()).Task;
+
     public Task<long> MutationFor(string chatId) => firstMutation.GetOrAdd(chatId, _ => NewSource()).Task;
 
     public int RepliesTo(string customerNumber) => replyCounts.GetValueOrDefault(customerNumber);
@@ -70,7 +74,8 @@ public sealed class RouterSink : IAsyncDisposable
             // BMProxy: {"messages":{"msg":[{"to":[{"number":"+31..."}], ...}]}}
             var number = messages.GetProperty("msg")[0].GetProperty("to")[0].GetProperty("number").GetString() ?? string.Empty;
             Interlocked.Increment(ref replies);
-            replyCounts.AddOrUpdate(number, 1, (_, n) => n + 1);
+            var count = replyCounts.AddOrUpdate(number, 1, (_, n) => n + 1);
+            nthReply.GetOrAdd((number, count - 1), _ => NewSource()).TrySetResult(now);
             firstReply.GetOrAdd(number, _ => NewSource()).TrySetResult(now);
         }
         else if (root.TryGetProperty("chatId", out var chat) || root.TryGetProperty("ChatId", out chat))

@@ -25,7 +25,15 @@ public static class BotRouterServiceCollectionExtensions
         services.AddOptions<BotRouterOptions>().Bind(configuration.GetSection(BotRouterOptions.Section)).ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BotRouterOptions>, BotRouterOptionsValidator>());
-        services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateOnStart();
+        services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateOnStart()
+            .PostConfigure(o =>
+            {
+                // A bot that does I/O is taken hold of before it is asked, unless the setting says otherwise.
+                if (configuration[$"{ProcessingOptions.Section}:{nameof(ProcessingOptions.HoldBeforeDeciding)}"] is null)
+                {
+                    o.HoldBeforeDeciding = !string.Equals(configuration["Bot:Kind"] ?? "flows", "flows", StringComparison.OrdinalIgnoreCase);
+                }
+            });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProcessingOptions>, ProcessingOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
