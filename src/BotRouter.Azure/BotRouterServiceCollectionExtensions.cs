@@ -23,7 +23,7 @@ public static class BotRouterServiceCollectionExtensions
     public static IServiceCollection AddBotRouter(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<BotRouterOptions>().Bind(configuration.GetSection(BotRouterOptions.Section)).ValidateOnStart();
-        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BotRouterOptions>, BotRouterOptionsValidator>());
         services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateOnStart()
             .PostConfigure(o =>

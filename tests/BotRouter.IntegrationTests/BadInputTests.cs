@@ -1,5 +1,5 @@
 using System.Text;
-using BotRouter.Functions.Functions;
+using BotRouter.Functions.Triggers;
 using BotRouter.IntegrationTests.Infrastructure;
 using CsCheck;
 

@@ -1,5 +1,5 @@
 using BotRouter.Core.Routing;
-using BotRouter.Functions.Functions;
+using BotRouter.Functions.Triggers;
 using BotRouter.IntegrationTests.Infrastructure;
 
 namespace BotRouter.IntegrationTests;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using BotRouter.Core.Chats;
-using BotRouter.Functions.Functions;
+using BotRouter.Functions.Triggers;
 using BotRouter.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-using BotRouter.Functions.Functions;
+using BotRouter.Functions.Triggers;
 using BotRouter.IntegrationTests.Infrastructure;
 
 namespace BotRouter.IntegrationTests;

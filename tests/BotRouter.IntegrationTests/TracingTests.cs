@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using BotRouter.Azure;
-using BotRouter.Functions.Functions;
+using BotRouter.Functions.Triggers;
 using BotRouter.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;

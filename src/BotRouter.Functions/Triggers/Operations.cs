@@ -10,7 +10,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
-namespace BotRouter.Functions.Functions;
+namespace BotRouter.Functions.Triggers;
 
 /// <summary>What operators look at: the bot's flows, health, and messages that exhausted their retries.</summary>
 public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, PoisonedMessages poison, HealthCheckService health)

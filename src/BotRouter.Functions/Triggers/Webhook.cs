@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-namespace BotRouter.Functions.Functions;
+namespace BotRouter.Functions.Triggers;
 
 /// <summary>Receives the Bot Router's webhooks; answers 200 only once the message is durably stored and queued.</summary>
 public sealed class Webhook(WebhookIntake intake)

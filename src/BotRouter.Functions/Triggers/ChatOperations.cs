@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-namespace BotRouter.Functions.Functions;
+namespace BotRouter.Functions.Triggers;
 
 /// <summary>
 /// The operator API of one chat. Commands answer 202 once queued in the chat's inbox; the Bot Router

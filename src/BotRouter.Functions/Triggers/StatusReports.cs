@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-namespace BotRouter.Functions.Functions;
+namespace BotRouter.Functions.Triggers;
 
 /// <summary>
 /// CM's delivery status reports. Every well-formed report gets 200, known reference or not: CM retries a

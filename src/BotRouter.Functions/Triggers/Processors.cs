@@ -3,7 +3,7 @@ using BotRouter.Core.Chats;
 using BotRouter.Core.Processing;
 using Microsoft.Azure.Functions.Worker;
 
-namespace BotRouter.Functions.Functions;
+namespace BotRouter.Functions.Triggers;
 
 /// <summary>The queue-triggered side: each message says "this chat has work"; the work waits in storage.</summary>
 public sealed class Processors(ChatProcessor processor)
