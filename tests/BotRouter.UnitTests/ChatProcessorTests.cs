@@ -49,6 +49,20 @@ public class ChatProcessorTests
         [.. router.Sent.Where(s => s.ChatId == (chat ?? Chat) && s.Call.Kind == RouterCallKind.Reply)
             .Select(s => JsonSerializer.Deserialize(s.Call.Body!, CoreJson.Default.BmSendRequest)!.Messages.Msg.Single().Body.Content)];
 
+    /// <summary>Router calls wait until the test releases them; the first task completes when one is in flight.</summary>
+    private (TaskCompletionSource InFlight, TaskCompletionSource Release) HoldRouterCalls()
+    {
+        var inFlight = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        router.Answer = async _ =>
+        {
+            inFlight.TrySetResult();
+            await release.Task;
+            return RouterOutcome.Ok(200);
+        };
+        return (inFlight, release);
+    }
+
     [Fact]
     public async Task A_message_is_answered_in_the_same_pass_and_the_chat_is_left_free_and_empty()
     {
@@ -203,14 +217,7 @@ public class ChatProcessorTests
     public async Task A_second_signal_while_the_chat_is_processed_here_is_handled_by_the_holder()
     {
         await ArriveAsync("hello");
-        var inFlight = new TaskCompletionSource();
-        var release = new TaskCompletionSource();
-        router.Answer = async _ =>
-        {
-            inFlight.TrySetResult();
-            await release.Task;
-            return RouterOutcome.Ok(200);
-        };
+        var (inFlight, release) = HoldRouterCalls();
 
         var first = ProcessAsync();
         await inFlight.Task;
@@ -229,14 +236,7 @@ public class ChatProcessorTests
     public async Task The_hold_is_renewed_while_a_slow_call_runs()
     {
         await ArriveAsync("hello");
-        var inFlight = new TaskCompletionSource();
-        var release = new TaskCompletionSource();
-        router.Answer = async _ =>
-        {
-            inFlight.TrySetResult();
-            await release.Task;
-            return RouterOutcome.Ok(200);
-        };
+        var (inFlight, release) = HoldRouterCalls();
 
         var run = ProcessAsync();
         await inFlight.Task;

@@ -44,14 +44,9 @@ public sealed class OpenAiFake : IAsyncDisposable
 
     public static async Task<OpenAiFake> StartAsync()
     {
-        var url = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(url);
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new OpenAiFake(app, url);
-        app.MapPost("/v1/chat/completions", fake.HandleAsync);
-        await app.StartAsync();
+        OpenAiFake? fake = null;
+        var (app, url) = await LoopbackServer.StartAsync(a => a.MapPost("/v1/chat/completions", (Microsoft.AspNetCore.Http.HttpContext c) => fake!.HandleAsync(c)));
+        fake = new OpenAiFake(app, url);
         return fake;
     }
 

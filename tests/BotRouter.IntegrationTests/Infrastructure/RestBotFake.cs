@@ -31,14 +31,9 @@ public sealed class RestBotFake : IAsyncDisposable
 
     public static async Task<RestBotFake> StartAsync()
     {
-        var url = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(url);
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new RestBotFake(app, url);
-        app.MapPost(Path, fake.HandleAsync);
-        await app.StartAsync();
+        RestBotFake? fake = null;
+        var (app, url) = await LoopbackServer.StartAsync(a => a.MapPost(Path, (Microsoft.AspNetCore.Http.HttpContext c) => fake!.HandleAsync(c)));
+        fake = new RestBotFake(app, url);
         return fake;
     }
 

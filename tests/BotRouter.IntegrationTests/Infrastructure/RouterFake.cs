@@ -36,14 +36,9 @@ public sealed class RouterFake : IAsyncDisposable
 
     public static async Task<RouterFake> StartAsync()
     {
-        var url = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(url);
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new RouterFake(app, url + "/");
-        app.Run(fake.HandleAsync);
-        await app.StartAsync();
+        RouterFake? fake = null;
+        var (app, url) = await LoopbackServer.StartAsync(a => a.Run(c => fake!.HandleAsync(c)));
+        fake = new RouterFake(app, url + "/");
         return fake;
     }
 
