@@ -218,7 +218,24 @@ var proxied = $"http://127.0.0.1:{FreePort()}";
 app = await AppProcess.StartAsync(appCommand, root, AppEnvironment(Connection(proxy.Ports), proxied), proxied, Path.Combine(output, "app-transactions.log"), http);
 scenario = new Scenario(http, proxied, accountId, router);
 Say($"app behind the counting proxy (pid {app.Pid})");
-await scenario.RoundTripAsync(Scenario.NewChat(), "hi", replyTimeout); // start-up writes out of the way
+// Let the previous phase's backlog drain (the same Azurite), then get start-up writes out of the way.
+var inbound = new QueueClient(Connection(ports), "inbound");
+for (var waited = Stopwatch.StartNew(); waited.Elapsed < drainCap; await Task.Delay(500))
+{
+    if ((await inbound.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0)
+    {
+        break;
+    }
+}
+
+try
+{
+    await scenario.RoundTripAsync(Scenario.NewChat(), "hi", replyTimeout);
+}
+catch (TimeoutException)
+{
+    Say("  the first round trip behind the proxy timed out; counting goes on");
+}
 
 await QuiesceAsync();
 var idleStart = proxy.Snapshot();
