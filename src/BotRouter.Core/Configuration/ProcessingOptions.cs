@@ -17,6 +17,15 @@ public sealed class ProcessingOptions
     /// </summary>
     public bool HoldBeforeDeciding { get; set; }
 
+    /// <summary>
+    /// Attempts of a chat whose router or bot is down (5xx, timeouts) before its signal goes to the poison queue.
+    /// Between attempts the chat waits 2 s, 4 s, 8 s, ... up to <see cref="RetryDelayMax"/>: the default rides out
+    /// an outage of about eight minutes.
+    /// </summary>
+    public int RetryAttempts { get; set; } = 8;
+
+    public TimeSpan RetryDelayMax { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Refusals of one call kind in a row, across chats, after which the app stops making that call for a while.</summary>
     public int RefusalsBeforePause { get; set; } = 5;
 

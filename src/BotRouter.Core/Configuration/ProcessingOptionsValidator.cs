@@ -13,6 +13,16 @@ public sealed class ProcessingOptionsValidator : IValidateOptions<ProcessingOpti
             errors.Add("Setting Processing__LeaseDuration must be between 00:00:03 and 00:05:00.");
         }
 
+        if (options.RetryAttempts is < 1 or > 30)
+        {
+            errors.Add("Setting Processing__RetryAttempts must be between 1 and 30.");
+        }
+
+        if (options.RetryDelayMax < TimeSpan.FromSeconds(1) || options.RetryDelayMax > TimeSpan.FromDays(6))
+        {
+            errors.Add("Setting Processing__RetryDelayMax must be between 00:00:01 and 6.00:00:00.");
+        }
+
         if (options.RefusalsBeforePause < 1)
         {
             errors.Add("Setting Processing__RefusalsBeforePause must be at least 1.");

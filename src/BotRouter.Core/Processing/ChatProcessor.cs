@@ -70,6 +70,7 @@ public sealed partial class ChatProcessor(
     private sealed class Run(ChatProcessor p, ChatWork work, CancellationToken cancellationToken)
     {
         private readonly List<RouterCall> done = [];
+        private ProcessingFailure? previousFailure;
         private ChatState state = work.State;
         private bool holding;
         private bool changed;
@@ -99,6 +100,8 @@ public sealed partial class ChatProcessor(
                 state = state.Record(p.time.GetUtcNow(), Actors.Operator, "replay", "the refused call is tried again");
             }
 
+            // A replay starts the retry budget afresh.
+            previousFailure = replay ? null : work.State.LastFailure;
             if (state.LastFailure is not null)
             {
                 // Getting through now overcomes the failure; if this pass fails too, the note counts on from the old one.
@@ -169,9 +172,33 @@ public sealed partial class ChatProcessor(
                 await LetGoAsync(state);
                 throw;
             }
+            catch (Exception e) when (e is RouterUnavailableException or Bots.BotUnavailableException)
+            {
+                // The router or the bot is down for now: the decided calls wait in the outbox, and the chat's signal
+                // comes back later and later (the queue's own five quick retries would poison every chat of an
+                // outage longer than half a minute). Poisoned only after the retry budget, for an operator to replay.
+                var failure = ProcessingFailure.Note(previousFailure, $"{e.GetType().Name}: {e.Message}", p.time.GetUtcNow(), parked: false);
+                if (!await LetGoAsync(state with { LastFailure = failure }))
+                {
+                    throw;
+                }
+
+                if (failure.Attempts >= p.options.Value.RetryAttempts)
+                {
+                    p.LogGaveUp(e, ChatId, failure.Attempts);
+                    await p.signals.PoisonAsync(ChatId, cancellationToken);
+                    BotRouterTelemetry.Poisoned.Add(1);
+                    return false;
+                }
+
+                var delay = p.RetryDelay(failure.Attempts);
+                p.LogRetryLater(ChatId, failure.Attempts, delay, e.Message);
+                await p.signals.SignalAsync(ChatId, delay, cancellationToken);
+                return false;
+            }
             catch (Exception e)
             {
-                await LetGoAsync(state with { LastFailure = ProcessingFailure.Note(work.State.LastFailure, $"{e.GetType().Name}: {e.Message}", p.time.GetUtcNow(), parked: false) });
+                await LetGoAsync(state with { LastFailure = ProcessingFailure.Note(previousFailure, $"{e.GetType().Name}: {e.Message}", p.time.GetUtcNow(), parked: false) });
                 throw;
             }
         }
@@ -239,7 +266,7 @@ public sealed partial class ChatProcessor(
         {
             var now = p.time.GetUtcNow();
             var parked = state.Record(now, Actors.Router, call.Kind.ToString().ToLowerInvariant(), outcome)
-                with { LastFailure = ProcessingFailure.Note(work.State.LastFailure, reason, now, parked: true) };
+                with { LastFailure = ProcessingFailure.Note(previousFailure, reason, now, parked: true) };
             await CommitAsync(parked, null, [], release: true);
             await p.signals.PoisonAsync(ChatId, cancellationToken);
             BotRouterTelemetry.Poisoned.Add(1);
@@ -254,22 +281,39 @@ public sealed partial class ChatProcessor(
             changed = false;
         }
 
-        /// <summary>Best effort after a failure: record what was done (and why it failed) and release the chat.</summary>
-        private async Task LetGoAsync(ChatState last)
+        /// <summary>
+        /// After a failure: record what was done (and why it failed) and release the chat. Storage may be down
+        /// too: keep trying while the hold is still ours (nobody else can commit meanwhile), because a call done
+        /// but not recorded would be sent again by the next processor.
+        /// </summary>
+        /// <returns>False when it could not be recorded; the hold then runs out and the queue retries.</returns>
+        private async Task<bool> LetGoAsync(ChatState last)
         {
             if (!holding && done.Count == 0 && last.LastFailure == work.State.LastFailure && !changed)
             {
-                return;
+                return true;
             }
 
-            try
+            var giveUp = p.time.GetUtcNow() + (p.options.Value.LeaseDuration * 0.8);
+            while (true)
             {
-                await p.store.CommitAsync(work, new ChatCommit(last, [.. done], null, [], Release: true), CancellationToken.None);
-                holding = false;
-            }
-            catch (Exception e) when (e is StorageUnavailableException or LeaseLostException)
-            {
-                p.LogLetGoFailed(e, ChatId);
+                try
+                {
+                    await p.store.CommitAsync(work, new ChatCommit(last, [.. done], null, [], Release: true), CancellationToken.None);
+                    holding = false;
+                    done.Clear();
+                    return true;
+                }
+                catch (StorageUnavailableException e) when (holding && p.time.GetUtcNow() < giveUp)
+                {
+                    p.LogLetGoRetry(e.Message, ChatId);
+                    await Task.Delay(TimeSpan.FromSeconds(1), p.time, CancellationToken.None);
+                }
+                catch (Exception e) when (e is StorageUnavailableException or LeaseLostException)
+                {
+                    p.LogLetGoFailed(e, ChatId);
+                    return false;
+                }
             }
         }
 
@@ -309,6 +353,19 @@ public sealed partial class ChatProcessor(
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Could not record the failure on chat {ChatId}; its hold will run out")]
     private partial void LogLetGoFailed(Exception e, ChatId chatId);
+
+    /// <summary>2 s, 4 s, 8 s, ... up to <see cref="ProcessingOptions.RetryDelayMax"/>.</summary>
+    private TimeSpan RetryDelay(int attempts) =>
+        TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Min(attempts, 20)), options.Value.RetryDelayMax.TotalSeconds));
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Chat {ChatId}: attempt {Attempts} failed ({Reason}); trying again in {Delay}")]
+    private partial void LogRetryLater(ChatId chatId, int attempts, TimeSpan delay, string reason);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Error, Message = "Chat {ChatId}: gave up after {Attempts} attempts; the signal waits in the poison queue for a replay")]
+    private partial void LogGaveUp(Exception e, ChatId chatId, int attempts);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "Storage failed while recording the failure on chat {ChatId} ({Reason}); trying again while the chat is held")]
+    private partial void LogLetGoRetry(string reason, ChatId chatId);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Chat {ChatId} is parked on a refused call; new messages wait for a replay")]
     private partial void LogParked(ChatId chatId);
