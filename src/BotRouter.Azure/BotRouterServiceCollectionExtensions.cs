@@ -80,7 +80,10 @@ public static class BotRouterServiceCollectionExtensions
         options.Retry.Delay = TimeSpan.FromMilliseconds(300);
         options.AttemptTimeout.Timeout = attemptTimeout;
 
-        // The breaker samples at least twice the attempt timeout, and the total covers every attempt and its back-off.
+        // The breaker opens for an outage, not for a flaky router: at the default ratio (10 %) a router failing
+        // a third of the calls kept it open most of the time, failing every chat at once. The breaker samples at
+        // least twice the attempt timeout, and the total covers every attempt and its back-off.
+        options.CircuitBreaker.FailureRatio = 0.5;
         options.CircuitBreaker.SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, attemptTimeout.Ticks * 2));
         options.TotalRequestTimeout.Timeout = (attemptTimeout * 4) + TimeSpan.FromSeconds(5);
     }
