@@ -44,7 +44,8 @@ public static class BotRouterServiceCollectionExtensions
             var o = sp.GetRequiredService<IOptions<BotRouterOptions>>().Value;
             return new RouterRequests(o.BotComponentId, o.MutationFormat);
         });
-        services.AddSingleton(sp => new ChatTurns(sp.GetRequiredService<IBot>(), sp.GetRequiredService<RouterRequests>(), sp.GetRequiredService<IIdSource>()));
+        services.AddSingleton(sp => new ConversationRules(sp.GetRequiredService<IOptions<BotOptions>>().Value.SessionTimeout));
+        services.AddSingleton(sp => new ChatTurns(sp.GetRequiredService<IBot>(), sp.GetRequiredService<RouterRequests>(), sp.GetRequiredService<IIdSource>(), sp.GetRequiredService<ConversationRules>()));
         services.AddSingleton<ChatGate>();
         services.AddSingleton<RouteBreaker>();
         services.AddSingleton<ChatProcessor>();

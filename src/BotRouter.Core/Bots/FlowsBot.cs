@@ -12,6 +12,7 @@ public sealed class FlowsBot(FlowBot flows) : IBot
 
     public BotAnswer Answer(BotInput input) => input.Event switch
     {
+        BotEvent.Message when input.NewSession => Of(flows.Respond(null, null, new Dictionary<string, string>(), input.Message.Text)),
         BotEvent.Message => Of(flows.Respond(input.Position?.FlowId, input.Position?.StepId, input.Variables, input.Message.Text)),
         BotEvent.HandBack when input.Position is { } at && flows.Flows.FindStep(at.FlowId, at.StepId) is not null =>
             Of(flows.EnterAt(at.FlowId, at.StepId, input.Variables)),

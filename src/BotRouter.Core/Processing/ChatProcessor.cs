@@ -140,6 +140,8 @@ public sealed partial class ChatProcessor(
                         BotRouterTelemetry.HandOvers.Add(1);
                     }
 
+                    Count(result.Events);
+
                     p.LogTurn(ChatId, item.Kind, result.State.Mode, result.Calls.Count);
                     silenced = false;
                     foreach (var call in result.Calls)
@@ -173,6 +175,19 @@ public sealed partial class ChatProcessor(
             {
                 await LetGoAsync(state with { LastFailure = ProcessingFailure.Note(work.State.LastFailure, $"{e.GetType().Name}: {e.Message}", p.time.GetUtcNow(), parked: false) });
                 throw;
+            }
+        }
+
+        private static void Count(IReadOnlyList<ConversationEvent> events)
+        {
+            foreach (var e in events)
+            {
+                switch (e.Kind)
+                {
+                    case ConversationEventKind.SessionExpired:
+                        BotRouterTelemetry.SessionsExpired.Add(1);
+                        break;
+                }
             }
         }
 

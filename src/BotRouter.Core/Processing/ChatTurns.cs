@@ -8,20 +8,26 @@ using BotRouter.Core.Routing;
 namespace BotRouter.Core.Processing;
 
 /// <summary>The outcome of one inbox item: the chat's new state and the router calls to make, in order.</summary>
-public sealed record TurnResult(ChatState State, IReadOnlyList<RouterCall> Calls);
+public sealed record TurnResult(ChatState State, IReadOnlyList<RouterCall> Calls)
+{
+    /// <summary>What the turn decided about the conversation's life (a session expired, ...), to be counted once committed.</summary>
+    public IReadOnlyList<ConversationEvent> Events { get; init; } = [];
+}
 
 /// <summary>
 /// Decides what one inbox item (a customer message or an operator command) does to a chat. The app owns routing
 /// here, whatever the bot: agent mode never asks the bot, a bot's hand-over becomes its texts then the disable
 /// mutation, operator commands change routing before the bot hears of them. Only the bot may do I/O.
 /// </summary>
-public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids)
+public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, ConversationRules? rules = null)
 {
     private static readonly IReadOnlyDictionary<string, string> NoContext = new Dictionary<string, string>();
 
+    private readonly ConversationRules rules = rules ?? ConversationRules.Default;
+
     /// <summary>The flow bot behind the port (tests and hosts that know no other bot).</summary>
-    public ChatTurns(FlowBot flows, RouterRequests requests, IIdSource ids)
-        : this(new FlowsBot(flows), requests, ids)
+    public ChatTurns(FlowBot flows, RouterRequests requests, IIdSource ids, ConversationRules? rules = null)
+        : this(new FlowsBot(flows), requests, ids, rules)
     {
     }
 
@@ -29,20 +35,26 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids)
     /// The seam the processor calls. Throws <see cref="BotUnavailableException"/> when the bot cannot answer
     /// now; nothing was decided, so the whole item may be retried.
     /// </summary>
+    /// <remarks>
+    /// Silences (session expiry) are measured between arrivals (<see cref="InboxItem.ReceivedUtc"/>), not between
+    /// processing times, so a backlog (an outage, a parked chat replayed the next day) never expires a session.
+    /// </remarks>
     public Task<TurnResult> ApplyAsync(ChatState state, InboxItem item, DateTimeOffset now, CancellationToken cancellationToken) => item.Kind switch
     {
-        InboxKind.Customer => CustomerAsync(state, JsonSerializer.Deserialize(item.Payload, CoreJson.Default.MoMessage)!, now, cancellationToken),
-        InboxKind.Operator => OperatorAsync(state, JsonSerializer.Deserialize(item.Payload, CoreJson.Default.OperatorCommand)!, now, cancellationToken),
+        InboxKind.Customer => CustomerAsync(state, JsonSerializer.Deserialize(item.Payload, CoreJson.Default.MoMessage)!, item.ReceivedUtc, now, cancellationToken),
+        InboxKind.Operator => OperatorAsync(state, JsonSerializer.Deserialize(item.Payload, CoreJson.Default.OperatorCommand)!, item.ReceivedUtc, now, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(item), item.Kind, "Unknown inbox item kind."),
     };
 
-    private async Task<TurnResult> CustomerAsync(ChatState state, MoMessage mo, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<TurnResult> CustomerAsync(ChatState state, MoMessage mo, DateTimeOffset arrived, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var lastActive = Latest(state.LastCustomerUtc, state.LastRoutingUtc);
         state = state with
         {
             Channel = mo.Channel ?? state.Channel,
             CustomerNumber = mo.From?.Number ?? state.CustomerNumber,
             BusinessNumber = mo.To?.Number ?? state.BusinessNumber,
+            LastCustomerUtc = Latest(state.LastCustomerUtc, arrived),
         };
         var what = mo.Message?.Text is { Length: > 0 } ? "message" : mo.Message?.Media?.MediaUri is not null ? "media" : "empty message";
         if (state.Mode == RoutingMode.Agent)
@@ -51,17 +63,28 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids)
         }
 
         state = state.Record(now, Actors.Customer, what, "to the bot");
+        List<ConversationEvent> events = [];
+        var newSession = false;
+        if (lastActive is { } last && arrived - last > rules.SessionTimeout)
+        {
+            // The customer came back after a long silence: yesterday's menu or memory would only confuse.
+            state = Fresh(state).Record(now, Actors.Bot, "session expired", $"no customer message for {Duration(arrived - last)}; a new session starts");
+            events.Add(new ConversationEvent(ConversationEventKind.SessionExpired));
+            newSession = true;
+        }
+
         var message = new CustomerMessage(
             mo.Message?.Text,
             mo.Message?.Media?.MediaUri is { Length: > 0 } uri ? new BotMedia(uri, mo.Message.Media.ContentType, mo.Message.Media.Title) : null,
             mo.Message?.Custom);
         var position = state.FlowId is not null && state.StepId is not null ? new BotPosition(state.FlowId, state.StepId) : null;
-        var answer = await bot.AnswerAsync(Input(state, BotEvent.Message, message, mo.Reference, mo.TimeUtc ?? now, position), cancellationToken);
-        return Answered(state, answer, now, []);
+        var answer = await bot.AnswerAsync(Input(state, BotEvent.Message, message, mo.Reference, mo.TimeUtc ?? now, position, newSession), cancellationToken);
+        return Answered(state, answer, arrived, now, []) with { Events = events };
     }
 
-    private async Task<TurnResult> OperatorAsync(ChatState state, OperatorCommand command, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<TurnResult> OperatorAsync(ChatState state, OperatorCommand command, DateTimeOffset arrived, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        state = state with { LastRoutingUtc = Latest(state.LastRoutingUtc, arrived) };
         switch (command.Action)
         {
             case OperatorAction.HandOver:
@@ -96,7 +119,7 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids)
                 }
 
                 var answer = await bot.AnswerAsync(Input(state, BotEvent.HandBack, CustomerMessage.None, null, now, at), cancellationToken);
-                return Answered(state, answer, now, calls);
+                return Answered(state, answer, arrived, now, calls);
             }
 
             case OperatorAction.Reset:
@@ -112,7 +135,7 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids)
                 var call = RouterRequests.Reset(state, ids.NewId());
                 state = state.Record(now, Actors.Operator, "reset", "routing back to defaults");
                 var answer = await bot.AnswerAsync(Input(state, BotEvent.Reset, CustomerMessage.None, null, now, null), cancellationToken);
-                return Answered(state, answer, now, [call]);
+                return Answered(state, answer, arrived, now, [call]);
             }
 
             default:
@@ -120,14 +143,28 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids)
         }
     }
 
-    private static BotInput Input(ChatState state, BotEvent kind, CustomerMessage message, string? reference, DateTimeOffset time, BotPosition? position) =>
-        new(state.ChatId, kind, state.Channel, state.CustomerNumber, message, reference, time, position, state.Variables, state.BotState);
+    private static BotInput Input(ChatState state, BotEvent kind, CustomerMessage message, string? reference, DateTimeOffset time, BotPosition? position, bool newSession = false) =>
+        new(state.ChatId, kind, state.Channel, state.CustomerNumber, message, reference, time, position, state.Variables, state.BotState, newSession);
+
+    /// <summary>The chat as a new conversation finds it: the bot at its start, nothing collected, no saved state.</summary>
+    private static ChatState Fresh(ChatState state) => state with
+    {
+        FlowId = null,
+        StepId = null,
+        Variables = NoContext,
+        BotState = null,
+    };
+
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    private static string Duration(TimeSpan span) =>
+        TimeSpan.FromSeconds(Math.Round(span.TotalSeconds)).ToString("c", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Turns the bot's answer into calls after <paramref name="calls"/>: its replies (long texts split for the
     /// channel), then, for a hand-over, the disable mutation with its context.
     /// </summary>
-    private TurnResult Answered(ChatState state, BotAnswer answer, DateTimeOffset now, List<RouterCall> calls)
+    private TurnResult Answered(ChatState state, BotAnswer answer, DateTimeOffset arrived, DateTimeOffset now, List<RouterCall> calls)
     {
         state = state with
         {
@@ -145,7 +182,7 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids)
         // while any later routing change (take-over, hand-back) silences them.
         if (answer.HandOver is not null)
         {
-            state = state.WithMode(RoutingMode.Agent) with { Context = answer.HandOver.Context };
+            state = state.WithMode(RoutingMode.Agent) with { Context = answer.HandOver.Context, LastRoutingUtc = Latest(state.LastRoutingUtc, arrived) };
         }
 
         var limit = ChannelTextLimits.For(state.Channel);

@@ -1,0 +1,121 @@
+using System.Text.Json.Nodes;
+using BotRouter.Functions.Functions;
+using BotRouter.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BotRouter.IntegrationTests;
+
+/// <summary>
+/// Session expiry, stale hand-overs and opening hours end to end through the function classes and processors, on
+/// real Azurite and a real HTTP router fake, with the app's clock a fake one the test moves.
+/// </summary>
+public sealed class ConversationLifeScenarioTests(AzuriteFixture azurite) : IAsyncDisposable
+{
+    private readonly FakeTimeProvider time = new(DateTimeOffset.UtcNow);
+    private AppHarness app = null!;
+    private RestBotFake? restBot;
+
+    private async Task StartAsync(IDictionary<string, string?>? settings = null) =>
+        app = await AppHarness.StartAsync(azurite, settings, services: s => s.AddSingleton<TimeProvider>(time));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+
+        if (restBot is not null)
+        {
+            await restBot.DisposeAsync();
+        }
+    }
+
+    private async Task Say(string chatId, string text)
+    {
+        var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, text));
+        Assert.True(answer.Status == 200, answer.Body);
+        await app.DrainAsync(chatId);
+    }
+
+    private async Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<BotRouter.Functions.Http.AcceptedWithSignal>> call, string chatId, string? body = null)
+    {
+        var answer = await app.ExecuteAsync(r => call(app.Function<ChatOperations>(), r), body);
+        Assert.Equal(202, answer.Status);
+        await app.DrainAsync(chatId);
+    }
+
+    /// <summary>What the router got for the chat, in order: "reply: text", "enable", "disable", "position", "reset".</summary>
+    private List<string> Calls(string chatId) =>
+        [.. app.Router.Calls
+            .Where(c => c.Status == 200 && (c.Body.Contains(chatId, StringComparison.Ordinal) || c.Path.Contains(chatId, StringComparison.Ordinal) || c.Body.Contains("+31612345678", StringComparison.Ordinal)))
+            .Select(c => c.Path.Contains("bmproxy", StringComparison.Ordinal) ? "reply: " + c.Json!["messages"]!["msg"]![0]!["body"]!["content"]!.GetValue<string>()
+                : c.Path.EndsWith("mutationrequests", StringComparison.Ordinal) ? (c.Body.Contains("enableComponent", StringComparison.Ordinal) ? "enable" : "disable")
+                : c.Path.Split('/')[^1])];
+
+    private async Task<JsonNode> ViewAsync(string chatId)
+    {
+        var view = await app.ExecuteAsync(r => app.Function<ChatOperations>().Get(r, chatId, CancellationToken.None));
+        Assert.Equal(200, view.Status);
+        return view.Json!;
+    }
+
+    private static IEnumerable<(string Actor, string Action, string Outcome)> History(JsonNode view) =>
+        view["history"]!.AsArray().Select(h => (h!["actor"]!.GetValue<string>(), h["action"]!.GetValue<string>(), h["outcome"]!.GetValue<string>()));
+
+    [Fact]
+    public async Task A_customer_who_comes_back_after_the_session_timeout_is_greeted_again_and_the_history_says_why()
+    {
+        await StartAsync(new Dictionary<string, string?> { ["Bot:SessionTimeout"] = "00:10:00" });
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "hello");
+        await Say(chatId, "1");
+
+        time.Advance(TimeSpan.FromMinutes(11));
+        await Say(chatId, "AB-12345");
+
+        var calls = Calls(chatId);
+        Assert.Equal(3, calls.Count);
+        Assert.Contains("order number", calls[1], StringComparison.Ordinal);
+        Assert.StartsWith("reply: Hi! I'm the virtual assistant", calls[2], StringComparison.Ordinal);
+        var view = await ViewAsync(chatId);
+        Assert.Equal(("main", "welcome"), (view["flowId"]!.GetValue<string>(), view["stepId"]!.GetValue<string>()));
+        Assert.Contains(History(view), h => h is ("bot", "session expired", _) && h.Outcome.Contains("00:11:00", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_customer_who_comes_back_inside_the_session_timeout_goes_on_where_they_were()
+    {
+        await StartAsync(new Dictionary<string, string?> { ["Bot:SessionTimeout"] = "00:10:00" });
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "hello");
+        await Say(chatId, "1");
+
+        time.Advance(TimeSpan.FromMinutes(9));
+        await Say(chatId, "AB-12345");
+
+        Assert.Contains("AB-12345", Calls(chatId)[2], StringComparison.Ordinal);
+        Assert.DoesNotContain(History(await ViewAsync(chatId)), h => h.Action == "session expired");
+    }
+
+    [Fact]
+    public async Task A_rest_bot_is_told_the_session_is_new_after_the_session_timeout()
+    {
+        restBot = await RestBotFake.StartAsync();
+        await StartAsync(new Dictionary<string, string?> { ["Bot:Kind"] = "rest", ["Bot:Url"] = restBot.Url });
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "hello");
+        time.Advance(TimeSpan.FromMinutes(29));
+        await Say(chatId, "still there?");
+
+        time.Advance(TimeSpan.FromMinutes(31));
+        await Say(chatId, "back again");
+
+        var metadata = restBot.Requests.Select(r => r["metadata"]!).ToList();
+        Assert.Equal(3, metadata.Count);
+        Assert.Null(metadata[0]["newSession"]);
+        Assert.Null(metadata[1]["newSession"]);
+        Assert.True(metadata[2]["newSession"]!.GetValue<bool>());
+    }
+}
