@@ -44,7 +44,11 @@ public static class BotRouterServiceCollectionExtensions
             var o = sp.GetRequiredService<IOptions<BotRouterOptions>>().Value;
             return new RouterRequests(o.BotComponentId, o.MutationFormat);
         });
-        services.AddSingleton(sp => new ConversationRules(sp.GetRequiredService<IOptions<BotOptions>>().Value.SessionTimeout));
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
+        services.AddSingleton(sp => new ConversationRules(
+            sp.GetRequiredService<IOptions<BotOptions>>().Value.SessionTimeout,
+            sp.GetRequiredService<IOptions<RoutingOptions>>().Value.AgentIdle));
         services.AddSingleton(sp => new ChatTurns(sp.GetRequiredService<IBot>(), sp.GetRequiredService<RouterRequests>(), sp.GetRequiredService<IIdSource>(), sp.GetRequiredService<ConversationRules>()));
         services.AddSingleton<ChatGate>();
         services.AddSingleton<RouteBreaker>();

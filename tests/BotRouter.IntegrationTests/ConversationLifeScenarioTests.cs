@@ -118,4 +118,42 @@ public sealed class ConversationLifeScenarioTests(AzuriteFixture azurite) : IAsy
         Assert.Null(metadata[1]["newSession"]);
         Assert.True(metadata[2]["newSession"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task A_stale_agent_mode_chat_is_handed_back_on_the_next_message_enable_before_the_greeting()
+    {
+        await StartAsync(new Dictionary<string, string?> { ["Routing:AgentIdleTimeout"] = "24:00:00" });
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "hello");
+        await Say(chatId, "agent");
+        Assert.Equal("disable", Calls(chatId)[^1]);
+
+        time.Advance(TimeSpan.FromHours(25));
+        await Say(chatId, "is anybody there?");
+
+        var calls = Calls(chatId).Skip(3).ToList();
+        Assert.Equal(2, calls.Count);
+        Assert.Equal("enable", calls[0]);
+        Assert.StartsWith("reply: Hi! I'm the virtual assistant", calls[1], StringComparison.Ordinal);
+        var view = await ViewAsync(chatId);
+        Assert.Equal("bot", view["mode"]!.GetValue<string>());
+        Assert.Contains(History(view), h => h is ("bot", "automatic hand-back", _) && h.Outcome.Contains("1.01:00:00", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_agent_mode_chat_with_a_recent_operator_action_stays_with_the_agent()
+    {
+        await StartAsync(new Dictionary<string, string?> { ["Routing:AgentIdleTimeout"] = "24:00:00" });
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "hello");
+        time.Advance(TimeSpan.FromHours(20));
+        await Operator((f, r) => f.TakeOver(r, chatId, CancellationToken.None), chatId);
+        var before = Calls(chatId).Count;
+
+        time.Advance(TimeSpan.FromHours(20));
+        await Say(chatId, "is anybody there?");
+
+        Assert.Equal(before, Calls(chatId).Count);
+        Assert.Equal("agent", (await ViewAsync(chatId))["mode"]!.GetValue<string>());
+    }
 }

@@ -91,4 +91,39 @@ public sealed class ConversationLifeProcessorTests : IDisposable
         Assert.Contains("AB-12345", Sent()[2], StringComparison.Ordinal);
         Assert.Equal(0, metrics.Sum("botrouter.sessions.expired"));
     }
+
+    [Fact]
+    public async Task A_stale_agent_mode_chat_is_handed_back_before_the_bot_answers_and_it_is_counted()
+    {
+        Use(ConversationRules.Default with { AgentIdleTimeout = TimeSpan.FromHours(24) });
+        await SayAsync("hello");
+        await SayAsync("agent");
+
+        time.Advance(TimeSpan.FromHours(25));
+        await SayAsync("hello again");
+
+        var sent = Sent();
+        Assert.Equal("disable", sent[2]); // greeting, hand-over notice, disable
+        Assert.Equal(5, sent.Count);
+        Assert.Equal("enable", sent[3]);
+        Assert.StartsWith("reply: Hi! I'm the virtual assistant", sent[4], StringComparison.Ordinal);
+        Assert.Equal(RoutingMode.Bot, (await StateAsync()).Mode);
+        Assert.Equal(1, metrics.Sum("botrouter.handbacks.automatic"));
+    }
+
+    [Fact]
+    public async Task An_agent_mode_chat_inside_the_idle_timeout_stays_with_the_agent_and_nothing_is_counted()
+    {
+        Use(ConversationRules.Default with { AgentIdleTimeout = TimeSpan.FromHours(24) });
+        await SayAsync("hello");
+        await SayAsync("agent");
+        var before = router.Sent.Count;
+
+        time.Advance(TimeSpan.FromHours(23));
+        await SayAsync("hello again");
+
+        Assert.Equal(before, router.Sent.Count);
+        Assert.Equal(RoutingMode.Agent, (await StateAsync()).Mode);
+        Assert.Equal(0, metrics.Sum("botrouter.handbacks.automatic"));
+    }
 }

@@ -187,6 +187,9 @@ public sealed partial class ChatProcessor(
                     case ConversationEventKind.SessionExpired:
                         BotRouterTelemetry.SessionsExpired.Add(1);
                         break;
+                    case ConversationEventKind.AutomaticHandBack:
+                        BotRouterTelemetry.AutomaticHandBacks.Add(1);
+                        break;
                 }
             }
         }

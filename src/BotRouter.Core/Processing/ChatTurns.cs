@@ -57,20 +57,37 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
             LastCustomerUtc = Latest(state.LastCustomerUtc, arrived),
         };
         var what = mo.Message?.Text is { Length: > 0 } ? "message" : mo.Message?.Media?.MediaUri is not null ? "media" : "empty message";
-        if (state.Mode == RoutingMode.Agent)
-        {
-            return new TurnResult(state.Record(now, Actors.Customer, what, "recorded; an agent owns the chat"), []);
-        }
-
-        state = state.Record(now, Actors.Customer, what, "to the bot");
+        var silence = lastActive is { } last ? arrived - last : TimeSpan.Zero;
+        List<RouterCall> calls = [];
         List<ConversationEvent> events = [];
         var newSession = false;
-        if (lastActive is { } last && arrived - last > rules.SessionTimeout)
+        if (state.Mode == RoutingMode.Agent)
         {
-            // The customer came back after a long silence: yesterday's menu or memory would only confuse.
-            state = Fresh(state).Record(now, Actors.Bot, "session expired", $"no customer message for {Duration(arrived - last)}; a new session starts");
-            events.Add(new ConversationEvent(ConversationEventKind.SessionExpired));
+            if (rules.AgentIdleTimeout is not { } idle || silence <= idle)
+            {
+                return new TurnResult(state.Record(now, Actors.Customer, what, "recorded; an agent owns the chat"), []);
+            }
+
+            // Handed over and then left: neither the customer nor an operator did anything for too long. The bot
+            // takes the chat back (enable first, so CM routes to it) and answers as in a new conversation.
+            state = state.Record(now, Actors.Customer, what, "to the bot");
+            state = Fresh(state.WithMode(RoutingMode.Bot)) with { Context = NoContext, LastRoutingUtc = arrived };
+            var enable = requests.Enable(state, ids.NewId());
+            calls.Add(enable);
+            state = state.Record(now, Actors.Bot, "automatic hand-back", $"no customer message or operator action for {Duration(silence)}; {enable.Summary}");
+            events.Add(new ConversationEvent(ConversationEventKind.AutomaticHandBack));
             newSession = true;
+        }
+        else
+        {
+            state = state.Record(now, Actors.Customer, what, "to the bot");
+            if (lastActive is not null && silence > rules.SessionTimeout)
+            {
+                // The customer came back after a long silence: yesterday's menu or memory would only confuse.
+                state = Fresh(state).Record(now, Actors.Bot, "session expired", $"no customer message for {Duration(silence)}; a new session starts");
+                events.Add(new ConversationEvent(ConversationEventKind.SessionExpired));
+                newSession = true;
+            }
         }
 
         var message = new CustomerMessage(
@@ -79,7 +96,7 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
             mo.Message?.Custom);
         var position = state.FlowId is not null && state.StepId is not null ? new BotPosition(state.FlowId, state.StepId) : null;
         var answer = await bot.AnswerAsync(Input(state, BotEvent.Message, message, mo.Reference, mo.TimeUtc ?? now, position, newSession), cancellationToken);
-        return Answered(state, answer, arrived, now, []) with { Events = events };
+        return Answered(state, answer, arrived, now, calls) with { Events = events };
     }
 
     private async Task<TurnResult> OperatorAsync(ChatState state, OperatorCommand command, DateTimeOffset arrived, DateTimeOffset now, CancellationToken cancellationToken)

@@ -4,6 +4,9 @@ public enum ConversationEventKind
 {
     /// <summary>A bot-mode conversation started afresh: the customer came back after <c>Bot__SessionTimeout</c>.</summary>
     SessionExpired,
+
+    /// <summary>A chat an agent left idle longer than <c>Routing__AgentIdleTimeout</c> went back to the bot when the customer wrote.</summary>
+    AutomaticHandBack,
 }
 
 /// <summary>
