@@ -46,9 +46,17 @@ public static class BotRouterServiceCollectionExtensions
         });
         services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
-        services.AddSingleton(sp => new ConversationRules(
-            sp.GetRequiredService<IOptions<BotOptions>>().Value.SessionTimeout,
-            sp.GetRequiredService<IOptions<RoutingOptions>>().Value.AgentIdle));
+        services.AddSingleton(sp =>
+        {
+            var routing = sp.GetRequiredService<IOptions<RoutingOptions>>().Value;
+            return new ConversationRules(sp.GetRequiredService<IOptions<BotOptions>>().Value.SessionTimeout, routing.AgentIdle)
+            {
+                Hours = Core.Hours.TeamHours.Parse(routing.Hours, []), // validated at start: no errors left to report
+                OutOfHours = routing.Policy,
+                OutOfHoursNotice = routing.OutOfHoursNotice,
+                LeaveMessageNotice = routing.LeaveMessageNotice,
+            };
+        });
         services.AddSingleton(sp => new ChatTurns(sp.GetRequiredService<IBot>(), sp.GetRequiredService<RouterRequests>(), sp.GetRequiredService<IIdSource>(), sp.GetRequiredService<ConversationRules>()));
         services.AddSingleton<ChatGate>();
         services.AddSingleton<RouteBreaker>();

@@ -12,7 +12,18 @@ namespace BotRouter.IntegrationTests;
 /// </summary>
 public sealed class ConversationLifeScenarioTests(AzuriteFixture azurite) : IAsyncDisposable
 {
-    private readonly FakeTimeProvider time = new(DateTimeOffset.UtcNow);
+    /// <summary>Saturday 28 November 2026, 04:00 in Amsterdam: the general team (Mon-Fri 09:00-17:00) is closed.</summary>
+    private static readonly DateTimeOffset SaturdayNight = new(2026, 11, 28, 3, 0, 0, TimeSpan.Zero);
+
+    private static readonly Dictionary<string, string?> GeneralHours = new()
+    {
+        ["Routing:Hours:general:TimeZone"] = "Europe/Amsterdam",
+        ["Routing:Hours:general:Weekly"] = "Mon-Fri 09:00-17:00",
+        ["Routing:Hours:general:Closed"] = "2026-11-30",
+        ["Routing:OutOfHoursNotice"] = "Our team is back on {next}.",
+    };
+
+    private FakeTimeProvider time = new(DateTimeOffset.UtcNow);
     private AppHarness app = null!;
     private RestBotFake? restBot;
 
@@ -155,5 +166,95 @@ public sealed class ConversationLifeScenarioTests(AzuriteFixture azurite) : IAsy
 
         Assert.Equal(before, Calls(chatId).Count);
         Assert.Equal("agent", (await ViewAsync(chatId))["mode"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_hand_over_outside_hours_sends_the_hours_notice_before_the_disable_mutation()
+    {
+        time = new FakeTimeProvider(SaturdayNight);
+        await StartAsync(GeneralHours);
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "hello");
+
+        await Say(chatId, "I want a human");
+
+        var calls = Calls(chatId).Skip(1).ToList();
+        Assert.Equal(
+            ["reply: I'm connecting you with one of our colleagues. They will reply here shortly.", "reply: Our team is back on Tuesday 1 December 09:00.", "disable"],
+            calls);
+        var view = await ViewAsync(chatId);
+        Assert.Equal("agent", view["mode"]!.GetValue<string>());
+        Assert.Contains(History(view), h => h is ("bot", "outside opening hours", _) && h.Outcome.Contains("team general", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_keep_bot_a_hand_over_outside_hours_makes_no_mutation_and_the_bot_keeps_the_chat()
+    {
+        time = new FakeTimeProvider(SaturdayNight);
+        await StartAsync(new Dictionary<string, string?>(GeneralHours)
+        {
+            ["Routing:OutOfHours"] = "keep-bot",
+            ["Routing:LeaveMessageNotice"] = "Closed until {next}: leave us a message.",
+        });
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "hello");
+
+        await Operator((f, r) => f.HandOver(r, chatId, CancellationToken.None), chatId, """{"context":{"team":"general"}}""");
+        await Say(chatId, "human please");
+
+        Assert.Empty(app.Router.To("/mutationrequests"));
+        Assert.Equal(["reply: Closed until Tuesday 1 December 09:00: leave us a message.", "reply: Closed until Tuesday 1 December 09:00: leave us a message."], Calls(chatId).Skip(1));
+        var view = await ViewAsync(chatId);
+        Assert.Equal("bot", view["mode"]!.GetValue<string>());
+        Assert.Equal(2, History(view).Count(h => h.Action == "hand-over declined"));
+    }
+
+    [Fact]
+    public async Task Inside_hours_a_hand_over_goes_ahead_without_a_notice()
+    {
+        time = new FakeTimeProvider(SaturdayNight.AddDays(-1).AddHours(7)); // Friday 11:00 in Amsterdam
+        await StartAsync(GeneralHours);
+        var chatId = AppHarness.NewChatId();
+
+        await Say(chatId, "agent");
+
+        Assert.Equal(["reply: I'm connecting you with one of our colleagues. They will reply here shortly.", "disable"], Calls(chatId));
+    }
+
+    [Fact]
+    public async Task The_hours_route_shows_each_team_and_whether_it_is_open_now()
+    {
+        time = new FakeTimeProvider(SaturdayNight);
+        await StartAsync(new Dictionary<string, string?>(GeneralHours)
+        {
+            ["Routing:Hours:default:TimeZone"] = "Etc/UTC",
+            ["Routing:Hours:default:Weekly"] = "Mon-Sun 00:00-24:00",
+        });
+
+        var answer = await app.ExecuteAsync(r => Task.FromResult(app.Function<Operations>().Hours(r)));
+
+        Assert.Equal(200, answer.Status);
+        var teams = answer.Json!["teams"]!.AsArray();
+        Assert.Equal(["default", "general"], teams.Select(t => t!["team"]!.GetValue<string>()));
+        Assert.True(teams[0]!["openNow"]!.GetValue<bool>());
+        Assert.False(teams[1]!["openNow"]!.GetValue<bool>());
+        Assert.Equal("2026-12-01T09:00:00+01:00", teams[1]!["nextOpening"]!.GetValue<string>());
+        Assert.Equal(["2026-11-30"], teams[1]!["closed"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Equal("handover", answer.Json["outOfHours"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("Bot:SessionTimeout", "00:00:00", "Bot__SessionTimeout")]
+    [InlineData("Routing:AgentIdleTimeout", "soon", "Routing__AgentIdleTimeout")]
+    [InlineData("Routing:Hours:billing:Weekly", "Mon-Fri 9-17", "Routing__Hours__billing__Weekly")]
+    [InlineData("Routing:OutOfHours", "never", "Routing__OutOfHours")]
+    public async Task A_bad_setting_stops_start_up_with_a_line_naming_it(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string?>(GeneralHours) { ["Routing:Hours:billing:TimeZone"] = "Europe/Amsterdam", ["Routing:Hours:billing:Weekly"] = "Mon 09:00-10:00", [key] = value };
+
+        var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => StartAsync(settings));
+
+        var line = Assert.Single(e.Failures);
+        Assert.Contains(named, line, StringComparison.Ordinal);
     }
 }

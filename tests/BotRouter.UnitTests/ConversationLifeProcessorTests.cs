@@ -126,4 +126,19 @@ public sealed class ConversationLifeProcessorTests : IDisposable
         Assert.Equal(RoutingMode.Agent, (await StateAsync()).Mode);
         Assert.Equal(0, metrics.Sum("botrouter.handbacks.automatic"));
     }
+
+    [Fact]
+    public async Task A_hand_over_outside_hours_is_sent_notice_first_and_counted_by_team_and_outcome()
+    {
+        var options = new RoutingOptions();
+        options.Hours["general"] = new TeamHoursOptions { TimeZone = "Europe/Amsterdam", Weekly = "Sat-Sun 10:00-16:00" };
+        Use(ConversationRules.Default with { Hours = Core.Hours.TeamHours.Parse(options.Hours, []), OutOfHoursNotice = "Back {next}." });
+        await SayAsync("hello");
+
+        await SayAsync("agent");
+
+        Assert.Equal(["reply: Back Saturday 28 November 10:00.", "disable"], Sent()[^2..]);
+        Assert.Equal(1, metrics.Sum("botrouter.handovers.outside_hours", "outcome", "handover"));
+        Assert.Equal(1, metrics.Sum("botrouter.handovers.outside_hours", "team", "general"));
+    }
 }

@@ -35,9 +35,9 @@ public sealed class FlowsBot(FlowBot flows) : IBot
                 case Say say:
                     replies.Add(BotReply.Of(say.Text, [.. say.Suggestions]));
                     break;
+                // The flow bot's hand-over is always its last action, so its notice still comes after the other replies.
                 case HandOverToAgent h:
-                    replies.Add(BotReply.Of(h.Notice));
-                    handOver = new BotHandOver(h.Context);
+                    handOver = new BotHandOver(h.Context, h.Notice);
                     break;
             }
         }

@@ -190,6 +190,12 @@ public sealed partial class ChatProcessor(
                     case ConversationEventKind.AutomaticHandBack:
                         BotRouterTelemetry.AutomaticHandBacks.Add(1);
                         break;
+                    case ConversationEventKind.HandOverOutsideHours or ConversationEventKind.BotKeptOutsideHours:
+                        BotRouterTelemetry.HandOversOutsideHours.Add(
+                            1,
+                            new KeyValuePair<string, object?>("team", e.Team),
+                            new KeyValuePair<string, object?>("outcome", e.Kind == ConversationEventKind.BotKeptOutsideHours ? "keep-bot" : "handover"));
+                        break;
                 }
             }
         }

@@ -3,6 +3,7 @@ using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Contracts;
 using BotRouter.Core.Flows;
+using BotRouter.Core.Hours;
 using BotRouter.Core.Routing;
 
 namespace BotRouter.Core.Processing;
@@ -96,7 +97,7 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
             mo.Message?.Custom);
         var position = state.FlowId is not null && state.StepId is not null ? new BotPosition(state.FlowId, state.StepId) : null;
         var answer = await bot.AnswerAsync(Input(state, BotEvent.Message, message, mo.Reference, mo.TimeUtc ?? now, position, newSession), cancellationToken);
-        return Answered(state, answer, arrived, now, calls) with { Events = events };
+        return Answered(state, answer, arrived, now, calls, events);
     }
 
     private async Task<TurnResult> OperatorAsync(ChatState state, OperatorCommand command, DateTimeOffset arrived, DateTimeOffset now, CancellationToken cancellationToken)
@@ -107,9 +108,37 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
             case OperatorAction.HandOver:
             {
                 var context = command.Context ?? bot.Flows?.HandOver.Context ?? NoContext;
+                List<RouterCall> calls = [];
+                List<ConversationEvent> events = [];
+                var closed = OutsideHours(context, now);
+                if (closed is { } shut && rules.OutOfHours == OutOfHoursPolicy.KeepBot)
+                {
+                    state = state.Record(now, Actors.Operator, "hand-over declined", $"team {shut.Team} is closed until {shut.Next}; the bot keeps the chat");
+                    if (state.CustomerNumber is not null)
+                    {
+                        state = Say(state, calls, BotReply.Of(rules.LeaveMessageNotice.Replace("{next}", shut.Next, StringComparison.Ordinal)), now);
+                    }
+
+                    return new TurnResult(state, calls) { Events = [new ConversationEvent(ConversationEventKind.BotKeptOutsideHours, shut.Team)] };
+                }
+
                 state = state.WithMode(RoutingMode.Agent) with { Context = context };
+                if (closed is { } outside)
+                {
+                    state = state.Record(now, Actors.Operator, "outside opening hours", $"team {outside.Team} is closed until {outside.Next}; the customer is told before the hand-over");
+
+                    // A chat that never had a customer message has nobody to tell.
+                    if (state.CustomerNumber is not null)
+                    {
+                        state = Say(state, calls, BotReply.Of(rules.OutOfHoursNotice.Replace("{next}", outside.Next, StringComparison.Ordinal)), now);
+                    }
+
+                    events.Add(new ConversationEvent(ConversationEventKind.HandOverOutsideHours, outside.Team));
+                }
+
                 var call = requests.Disable(state, ids.NewId(), context);
-                return new TurnResult(state.Record(now, Actors.Operator, "hand-over", call.Summary), [call]);
+                calls.Add(call);
+                return new TurnResult(state.Record(now, Actors.Operator, "hand-over", call.Summary), calls) { Events = events };
             }
 
             case OperatorAction.TakeOver:
@@ -136,7 +165,7 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
                 }
 
                 var answer = await bot.AnswerAsync(Input(state, BotEvent.HandBack, CustomerMessage.None, null, now, at), cancellationToken);
-                return Answered(state, answer, arrived, now, calls);
+                return Answered(state, answer, arrived, now, calls, []);
             }
 
             case OperatorAction.Reset:
@@ -152,7 +181,7 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
                 var call = RouterRequests.Reset(state, ids.NewId());
                 state = state.Record(now, Actors.Operator, "reset", "routing back to defaults");
                 var answer = await bot.AnswerAsync(Input(state, BotEvent.Reset, CustomerMessage.None, null, now, null), cancellationToken);
-                return Answered(state, answer, arrived, now, [call]);
+                return Answered(state, answer, arrived, now, [call], []);
             }
 
             default:
@@ -179,9 +208,10 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
 
     /// <summary>
     /// Turns the bot's answer into calls after <paramref name="calls"/>: its replies (long texts split for the
-    /// channel), then, for a hand-over, the disable mutation with its context.
+    /// channel), then, for a hand-over, its notice, outside the team's opening hours the out-of-hours notice, and the
+    /// disable mutation with its context; or, outside hours with keep-bot, only the leave-a-message text.
     /// </summary>
-    private TurnResult Answered(ChatState state, BotAnswer answer, DateTimeOffset arrived, DateTimeOffset now, List<RouterCall> calls)
+    private TurnResult Answered(ChatState state, BotAnswer answer, DateTimeOffset arrived, DateTimeOffset now, List<RouterCall> calls, List<ConversationEvent> events)
     {
         state = state with
         {
@@ -195,34 +225,73 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
             state = state.Record(now, Actors.Bot, "state", $"{answer.State.Length} characters is over {BotAnswer.MaxStateChars}; dropped") with { BotState = null };
         }
 
+        var handOver = answer.HandOver;
+        var closed = handOver is null ? null : OutsideHours(handOver.Context, now);
+        var keepBot = closed is not null && rules.OutOfHours == OutOfHoursPolicy.KeepBot;
+
         // Replies carry the epoch after this turn, so a hand-over's own notice still goes out
         // while any later routing change (take-over, hand-back) silences them.
-        if (answer.HandOver is not null)
+        if (handOver is not null && !keepBot)
         {
-            state = state.WithMode(RoutingMode.Agent) with { Context = answer.HandOver.Context, LastRoutingUtc = Latest(state.LastRoutingUtc, arrived) };
+            state = state.WithMode(RoutingMode.Agent) with { Context = handOver.Context, LastRoutingUtc = Latest(state.LastRoutingUtc, arrived) };
         }
 
-        var limit = ChannelTextLimits.For(state.Channel);
         foreach (var reply in answer.Replies)
         {
-            var parts = ChannelTextLimits.Split(reply.Text, limit);
-            for (var i = 0; i < parts.Count; i++)
+            state = Say(state, calls, reply, now);
+        }
+
+        if (handOver is null)
+        {
+            return new TurnResult(state, calls) { Events = events };
+        }
+
+        if (closed is { } shut)
+        {
+            events.Add(new ConversationEvent(keepBot ? ConversationEventKind.BotKeptOutsideHours : ConversationEventKind.HandOverOutsideHours, shut.Team));
+            if (keepBot)
             {
-                // Suggestions and media follow the last part, so a menu comes after the text that leads to it.
-                var part = i == parts.Count - 1 ? reply with { Text = parts[i] } : new BotReply(parts[i], []);
-                var call = RouterRequests.Reply(state, ids.NewId(), part);
-                calls.Add(call);
-                state = state.Record(now, Actors.Bot, "reply", call.Summary);
+                // No agent is there to take it: the bot keeps the chat, and its own hand-over notice is not sent.
+                state = state.Record(now, Actors.Bot, "hand-over declined", $"team {shut.Team} is closed until {shut.Next}; the bot keeps the chat");
+                state = Say(state, calls, BotReply.Of(rules.LeaveMessageNotice.Replace("{next}", shut.Next, StringComparison.Ordinal)), now);
+                return new TurnResult(state, calls) { Events = events };
             }
         }
 
-        if (answer.HandOver is not null)
+        if (handOver.Notice is { Length: > 0 } notice)
         {
-            var disable = requests.Disable(state, ids.NewId(), answer.HandOver.Context);
-            calls.Add(disable);
-            state = state.Record(now, Actors.Bot, "hand-over", disable.Summary);
+            state = Say(state, calls, BotReply.Of(notice), now);
         }
 
-        return new TurnResult(state, calls);
+        if (closed is { } outside)
+        {
+            state = state.Record(now, Actors.Bot, "outside opening hours", $"team {outside.Team} is closed until {outside.Next}; the customer is told before the hand-over");
+            state = Say(state, calls, BotReply.Of(rules.OutOfHoursNotice.Replace("{next}", outside.Next, StringComparison.Ordinal)), now);
+        }
+
+        var disable = requests.Disable(state, ids.NewId(), handOver.Context);
+        calls.Add(disable);
+        state = state.Record(now, Actors.Bot, "hand-over", disable.Summary);
+        return new TurnResult(state, calls) { Events = events };
     }
+
+    /// <summary>One reply to the customer: long texts split for the channel, suggestions and media after the last part.</summary>
+    private ChatState Say(ChatState state, List<RouterCall> calls, BotReply reply, DateTimeOffset now)
+    {
+        var parts = ChannelTextLimits.Split(reply.Text, ChannelTextLimits.For(state.Channel));
+        for (var i = 0; i < parts.Count; i++)
+        {
+            // Suggestions and media follow the last part, so a menu comes after the text that leads to it.
+            var part = i == parts.Count - 1 ? reply with { Text = parts[i] } : new BotReply(parts[i], []);
+            var call = RouterRequests.Reply(state, ids.NewId(), part);
+            calls.Add(call);
+            state = state.Record(now, Actors.Bot, "reply", call.Summary);
+        }
+
+        return state;
+    }
+
+    /// <summary>When a hand-over with this context is outside its team's opening hours: the team and its next opening, as the customer reads it.</summary>
+    private (string Team, string Next)? OutsideHours(IReadOnlyDictionary<string, string> context, DateTimeOffset now) =>
+        rules.Hours.For(context) is { } hours && !hours.IsOpen(now) ? (hours.Team, ConversationRules.Format(hours.NextOpening(now))) : null;
 }

@@ -7,6 +7,12 @@ public enum ConversationEventKind
 
     /// <summary>A chat an agent left idle longer than <c>Routing__AgentIdleTimeout</c> went back to the bot when the customer wrote.</summary>
     AutomaticHandBack,
+
+    /// <summary>A hand-over outside its team's opening hours went ahead, after telling the customer when agents are back.</summary>
+    HandOverOutsideHours,
+
+    /// <summary>A hand-over outside its team's opening hours did not happen (<c>Routing__OutOfHours=keep-bot</c>).</summary>
+    BotKeptOutsideHours,
 }
 
 /// <summary>

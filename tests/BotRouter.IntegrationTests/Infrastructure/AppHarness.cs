@@ -62,7 +62,18 @@ public sealed class AppHarness : IAsyncDisposable
         services?.Invoke(builder.Services);
         builder.Services.AddBotRouter(builder.Configuration);
         var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            // A start-up the test expects to fail (a bad setting) leaves nothing listening.
+            host.Dispose();
+            await router.DisposeAsync();
+            throw;
+        }
+
         return new AppHarness(host, router, accountId);
     }
 
