@@ -142,4 +142,15 @@ public class BusinessHoursTurnsTests
         Assert.Equal(RoutingMode.Agent, result.State.Mode);
         Assert.Empty(result.Events);
     }
+
+    [Fact]
+    public async Task An_operator_re_routing_a_chat_an_agent_already_has_is_not_held_up_by_opening_hours()
+    {
+        var command = ChatTurnsTests.Operator(new OperatorCommand { Action = OperatorAction.HandOver, Context = new Dictionary<string, string> { ["team"] = "general" } });
+
+        var result = await ApplyAsync(FlowTurns(Rules(OutOfHoursPolicy.KeepBot)), Chat().WithMode(RoutingMode.Agent), command);
+
+        Assert.Equal([Mutation.Disable], Seen(result));
+        Assert.Empty(result.Events);
+    }
 }

@@ -18,7 +18,10 @@ public sealed record TurnResult(ChatState State, IReadOnlyList<RouterCall> Calls
 /// <summary>
 /// Decides what one inbox item (a customer message or an operator command) does to a chat. The app owns routing
 /// here, whatever the bot: agent mode never asks the bot, a bot's hand-over becomes its texts then the disable
-/// mutation, operator commands change routing before the bot hears of them. Only the bot may do I/O.
+/// mutation, operator commands change routing before the bot hears of them. Around the bot, by
+/// <see cref="ConversationRules"/>: a long silence starts a new session, an agent-mode chat left idle is handed
+/// back when the customer writes, and a hand-over outside its team's opening hours says when agents are back (or
+/// does not happen). Only the bot may do I/O; time comes in as arrival and <c>now</c>, never from a clock.
 /// </summary>
 public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, ConversationRules? rules = null)
 {
@@ -37,7 +40,7 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
     /// now; nothing was decided, so the whole item may be retried.
     /// </summary>
     /// <remarks>
-    /// Silences (session expiry) are measured between arrivals (<see cref="InboxItem.ReceivedUtc"/>), not between
+    /// Silences (session expiry, idle hand-overs) are measured between arrivals (<see cref="InboxItem.ReceivedUtc"/>), not between
     /// processing times, so a backlog (an outage, a parked chat replayed the next day) never expires a session.
     /// </remarks>
     public Task<TurnResult> ApplyAsync(ChatState state, InboxItem item, DateTimeOffset now, CancellationToken cancellationToken) => item.Kind switch
@@ -110,7 +113,8 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
                 var context = command.Context ?? bot.Flows?.HandOver.Context ?? NoContext;
                 List<RouterCall> calls = [];
                 List<ConversationEvent> events = [];
-                var closed = OutsideHours(context, now);
+                // Opening hours matter for a chat coming from the bot; one an agent already has is only re-routed.
+                var closed = state.Mode == RoutingMode.Bot ? OutsideHours(context, now) : null;
                 if (closed is { } shut && rules.OutOfHours == OutOfHoursPolicy.KeepBot)
                 {
                     state = state.Record(now, Actors.Operator, "hand-over declined", $"team {shut.Team} is closed until {shut.Next}; the bot keeps the chat");
