@@ -26,6 +26,7 @@ public sealed class ConversationLifeScenarioTests(AzuriteFixture azurite) : IAsy
     private FakeTimeProvider time = new(DateTimeOffset.UtcNow);
     private AppHarness app = null!;
     private RestBotFake? restBot;
+    private OpenAiFake? model;
 
     private async Task StartAsync(IDictionary<string, string?>? settings = null) =>
         app = await AppHarness.StartAsync(azurite, settings, services: s => s.AddSingleton<TimeProvider>(time));
@@ -40,6 +41,11 @@ public sealed class ConversationLifeScenarioTests(AzuriteFixture azurite) : IAsy
         if (restBot is not null)
         {
             await restBot.DisposeAsync();
+        }
+
+        if (model is not null)
+        {
+            await model.DisposeAsync();
         }
     }
 
@@ -128,6 +134,31 @@ public sealed class ConversationLifeScenarioTests(AzuriteFixture azurite) : IAsy
         Assert.Null(metadata[0]["newSession"]);
         Assert.Null(metadata[1]["newSession"]);
         Assert.True(metadata[2]["newSession"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task The_llm_starts_a_new_session_with_an_empty_memory()
+    {
+        model = await OpenAiFake.StartAsync();
+        await StartAsync(new Dictionary<string, string?>
+        {
+            ["Bot:Kind"] = "openai",
+            ["Bot:Endpoint"] = model.Endpoint,
+            ["Bot:Model"] = "test-model",
+            ["Bot:Instructions"] = "You are the Acme helpdesk.",
+        });
+        var chatId = AppHarness.NewChatId();
+        await Say(chatId, "my parcel is late");
+        time.Advance(TimeSpan.FromMinutes(10));
+        await Say(chatId, "order 42");
+
+        time.Advance(TimeSpan.FromHours(2));
+        await Say(chatId, "hello again");
+
+        var requests = model.Requests.ToList();
+        Assert.Equal(3, requests.Count);
+        Assert.Equal(["system: You are the Acme helpdesk.", "user: my parcel is late", "assistant: You said: my parcel is late", "user: order 42"], requests[1].Messages);
+        Assert.Equal(["system: You are the Acme helpdesk.", "user: hello again"], requests[2].Messages);
     }
 
     [Fact]
