@@ -44,7 +44,20 @@ public static class BotRouterServiceCollectionExtensions
             var o = sp.GetRequiredService<IOptions<BotRouterOptions>>().Value;
             return new RouterRequests(o.BotComponentId, o.MutationFormat);
         });
-        services.AddSingleton(sp => new ChatTurns(sp.GetRequiredService<IBot>(), sp.GetRequiredService<RouterRequests>(), sp.GetRequiredService<IIdSource>()));
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
+        services.AddSingleton(sp =>
+        {
+            var routing = sp.GetRequiredService<IOptions<RoutingOptions>>().Value;
+            return new ConversationRules(sp.GetRequiredService<IOptions<BotOptions>>().Value.SessionTimeout, routing.AgentIdle)
+            {
+                Hours = Core.Hours.TeamHours.Parse(routing.Hours, []), // validated at start: no errors left to report
+                OutOfHours = routing.Policy,
+                OutOfHoursNotice = routing.OutOfHoursNotice,
+                LeaveMessageNotice = routing.LeaveMessageNotice,
+            };
+        });
+        services.AddSingleton(sp => new ChatTurns(sp.GetRequiredService<IBot>(), sp.GetRequiredService<RouterRequests>(), sp.GetRequiredService<IIdSource>(), sp.GetRequiredService<ConversationRules>()));
         services.AddSingleton<ChatGate>();
         services.AddSingleton<RouteBreaker>();
         services.AddSingleton<ChatProcessor>();

@@ -302,6 +302,8 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
         ["CustomerNumber"] = s.CustomerNumber,
         ["BusinessNumber"] = s.BusinessNumber,
         ["UpdatedUtc"] = s.UpdatedUtc,
+        ["LastCustomerUtc"] = s.LastCustomerUtc,
+        ["LastRoutingUtc"] = s.LastRoutingUtc,
         ["History"] = JsonSerializer.Serialize(s.History.ToList(), CoreJson.Default.ListHistoryEntry),
         ["LastFailure"] = s.LastFailure is null ? null : JsonSerializer.Serialize(s.LastFailure, CoreJson.Default.ProcessingFailure),
         ["LeaseUntilTicks"] = holdUntil.UtcTicks,
@@ -322,6 +324,8 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
         CustomerNumber = e.GetString("CustomerNumber"),
         BusinessNumber = e.GetString("BusinessNumber"),
         UpdatedUtc = e.GetDateTimeOffset("UpdatedUtc") ?? e.Timestamp ?? DateTimeOffset.MinValue,
+        LastCustomerUtc = e.GetDateTimeOffset("LastCustomerUtc"),
+        LastRoutingUtc = e.GetDateTimeOffset("LastRoutingUtc"),
         History = Json(e.GetString("History"), CoreJson.Default.ListHistoryEntry) ?? [],
         LastFailure = Json(e.GetString("LastFailure"), CoreJson.Default.ProcessingFailure),
     };

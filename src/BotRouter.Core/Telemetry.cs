@@ -20,6 +20,9 @@ public static class BotRouterTelemetry
     public static readonly Counter<long> HandOvers = Meter.CreateCounter<long>("botrouter.handovers", description: "Chats handed to an agent (by the bot or an operator).");
     public static readonly Counter<long> Poisoned = Meter.CreateCounter<long>("botrouter.poisoned", description: "Chats parked in a poison queue because CM refused a call.");
     public static readonly Counter<long> DeliveryReports = Meter.CreateCounter<long>("botrouter.delivery.reports", description: "CM delivery status reports received, by status (delivered, failed, read, ...).");
+    public static readonly Counter<long> SessionsExpired = Meter.CreateCounter<long>("botrouter.sessions.expired", description: "Bot-mode conversations started afresh because the customer came back after Bot__SessionTimeout.");
+    public static readonly Counter<long> AutomaticHandBacks = Meter.CreateCounter<long>("botrouter.handbacks.automatic", description: "Chats handed back to the bot because an agent left them idle longer than Routing__AgentIdleTimeout.");
+    public static readonly Counter<long> HandOversOutsideHours = Meter.CreateCounter<long>("botrouter.handovers.outside_hours", description: "Hand-overs outside their team's opening hours, by team and outcome (handover: after a notice; keep-bot: the bot kept the chat).");
     public static readonly Histogram<double> RouterCallDuration = Meter.CreateHistogram<double>("botrouter.router.call.duration", unit: "ms", description: "Bot Router call latency, retries included.");
 
     /// <summary>Starts a processing span whose parent is the hop that queued the signal.</summary>

@@ -7,6 +7,7 @@ namespace BotRouter.Azure.Bots;
 public sealed record RestBotRequest(string Sender, string Message, RestBotMetadata Metadata);
 
 /// <param name="Event"><c>message</c>, <c>handback</c> or <c>reset</c>.</param>
+/// <param name="NewSession">True when this message starts a new session (after <c>Bot__SessionTimeout</c> or an automatic hand-back); left out otherwise.</param>
 public sealed record RestBotMetadata(
     string Event,
     string? Channel,
@@ -16,7 +17,8 @@ public sealed record RestBotMetadata(
     RestBotMedia? Media,
     JsonElement? Custom,
     string? FlowId,
-    string? StepId);
+    string? StepId,
+    bool? NewSession = null);
 
 public sealed record RestBotMedia(string MediaUri, string? ContentType, string? Title);
 

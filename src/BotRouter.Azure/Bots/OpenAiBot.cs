@@ -49,7 +49,8 @@ public sealed partial class OpenAiBot(IChatClient chat, IOptions<BotOptions> opt
                 return BotAnswer.Silent(input.State);
         }
 
-        var memory = Remember(input.State, input.ChatId);
+        // A new session starts with an empty memory (the app already dropped the state; this keeps the promise alone).
+        var memory = Remember(input.NewSession ? null : input.State, input.ChatId);
         var said = Describe(input.Message);
         List<ChatMessage> messages = [new(ChatRole.System, o.Instructions)];
         foreach (var turn in memory)

@@ -30,7 +30,8 @@ public sealed partial class RestBot(HttpClient http, IOptions<BotOptions> option
             input.Message.Media is { } m ? new RestBotMedia(m.Uri, m.ContentType, m.Title) : null,
             input.Message.Custom is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } custom ? custom : null,
             input.Position?.FlowId,
-            input.Position?.StepId));
+            input.Position?.StepId,
+            input.NewSession ? true : null));
         using var content = new StringContent(JsonSerializer.Serialize(request, BotJson.Relaxed.RestBotRequest), Encoding.UTF8, "application/json");
 
         string text;

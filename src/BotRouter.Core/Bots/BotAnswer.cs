@@ -11,7 +11,11 @@ public sealed record BotReply(string Text, IReadOnlyList<BotSuggestion> Suggesti
 }
 
 /// <summary>Hand the chat to a human agent, with the team-routing context for the disable mutation.</summary>
-public sealed record BotHandOver(IReadOnlyDictionary<string, string> Context);
+/// <param name="Notice">
+/// What to tell the customer about the hand-over, sent after the other replies; left out when the hand-over does not
+/// happen (outside opening hours with <c>Routing__OutOfHours=keep-bot</c>). The flow bot's hand-over notice.
+/// </param>
+public sealed record BotHandOver(IReadOnlyDictionary<string, string> Context, string? Notice = null);
 
 /// <summary>What the bot decided: replies in order, then optionally a hand-over.</summary>
 /// <param name="State">The bot's new saved state (opaque to the app); null when it keeps none.</param>

@@ -34,6 +34,11 @@ public sealed record CustomerMessage(string? Text, BotMedia? Media = null, JsonE
 /// </param>
 /// <param name="Variables">What a flow bot collected (its state besides the position).</param>
 /// <param name="State">The bot's own saved state, as it returned it last time; null for a new conversation.</param>
+/// <param name="NewSession">
+/// A new session starts with this message: the last one was longer ago than <c>Bot__SessionTimeout</c>, or the chat
+/// was handed back automatically after an agent left it. The app already dropped the saved state; a bot that keeps
+/// its own (by chat id) should forget it too.
+/// </param>
 public sealed record BotInput(
     string ChatId,
     BotEvent Event,
@@ -44,4 +49,5 @@ public sealed record BotInput(
     DateTimeOffset TimeUtc,
     BotPosition? Position,
     IReadOnlyDictionary<string, string> Variables,
-    string? State);
+    string? State,
+    bool NewSession = false);

@@ -12,6 +12,7 @@ public sealed class FlowsBot(FlowBot flows) : IBot
 
     public BotAnswer Answer(BotInput input) => input.Event switch
     {
+        BotEvent.Message when input.NewSession => Of(flows.Respond(null, null, new Dictionary<string, string>(), input.Message.Text)),
         BotEvent.Message => Of(flows.Respond(input.Position?.FlowId, input.Position?.StepId, input.Variables, input.Message.Text)),
         BotEvent.HandBack when input.Position is { } at && flows.Flows.FindStep(at.FlowId, at.StepId) is not null =>
             Of(flows.EnterAt(at.FlowId, at.StepId, input.Variables)),
@@ -34,9 +35,9 @@ public sealed class FlowsBot(FlowBot flows) : IBot
                 case Say say:
                     replies.Add(BotReply.Of(say.Text, [.. say.Suggestions]));
                     break;
+                // The flow bot's hand-over is always its last action, so its notice still comes after the other replies.
                 case HandOverToAgent h:
-                    replies.Add(BotReply.Of(h.Notice));
-                    handOver = new BotHandOver(h.Context);
+                    handOver = new BotHandOver(h.Context, h.Notice);
                     break;
             }
         }

@@ -33,6 +33,15 @@ public sealed record ChatState
     public string? CustomerNumber { get; init; }
     public string? BusinessNumber { get; init; }
     public DateTimeOffset UpdatedUtc { get; init; }
+
+    /// <summary>When the customer's last message arrived (in either mode); null before the first.</summary>
+    public DateTimeOffset? LastCustomerUtc { get; init; }
+
+    /// <summary>
+    /// When routing last changed by a hand-over (bot or operator), take-over, hand-back or reset; null before the
+    /// first. Agents' own messages never pass through this app, so this is the only sign of an agent's work it sees.
+    /// </summary>
+    public DateTimeOffset? LastRoutingUtc { get; init; }
     public IReadOnlyList<HistoryEntry> History { get; init; } = [];
 
     /// <summary>The last processing failure not yet overcome, for operators (GET /api/poison).</summary>

@@ -34,3 +34,29 @@ public sealed record StepView(string Id, string Prompt, string Kind);
 /// <param name="TraceParent">The W3C traceparent of the hop that queued it, so the trace continues.</param>
 /// <param name="Replay">Set by an operator's replay: a chat parked on a refused call tries that call again.</param>
 public sealed record QueueSignal(string ChatId, string? TraceParent = null, bool Replay = false);
+
+/// <summary>What <c>GET /api/hours</c> shows: the out-of-hours policy and each team's opening hours, open now or when next.</summary>
+public sealed record HoursView(string OutOfHours, DateTimeOffset Now, IReadOnlyList<TeamHoursView> Teams, string? Note = null)
+{
+    public static HoursView Of(Processing.ConversationRules rules, DateTimeOffset now)
+    {
+        var teams = rules.Hours.All
+            .OrderBy(h => h.Team, StringComparer.Ordinal)
+            .Select(h => new TeamHoursView(
+                h.Team,
+                h.TimeZoneId,
+                h.Weekly,
+                [.. h.Closed.Order().Select(d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))],
+                h.IsOpen(now),
+                h.NextOpening(now)))
+            .ToList();
+        var policy = rules.OutOfHours == Hours.OutOfHoursPolicy.KeepBot ? Configuration.RoutingOptions.KeepBotPolicy : Configuration.RoutingOptions.HandOverPolicy;
+        return new HoursView(policy, now, teams, teams.Count == 0
+            ? "No opening hours are set (Routing__Hours__<team>__*): every hand-over goes ahead at once."
+            : teams.Any(t => t.Team == Hours.TeamHours.DefaultTeam) ? null
+            : "No default hours: a hand-over to a team not listed goes ahead at once.");
+    }
+}
+
+/// <param name="NextOpening">In the team's time zone; now when open.</param>
+public sealed record TeamHoursView(string Team, string TimeZone, string Weekly, IReadOnlyList<string> Closed, bool OpenNow, DateTimeOffset? NextOpening);

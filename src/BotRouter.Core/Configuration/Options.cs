@@ -91,6 +91,9 @@ public sealed class BotOptions
     /// <summary>One attempt's time limit for a <c>rest</c> or <c>openai</c> bot call (retried up to twice).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>After this long without a customer message, the next one starts a new session (every bot kind).</summary>
+    public TimeSpan SessionTimeout { get; set; } = Processing.ConversationRules.DefaultSessionTimeout;
+
     /// <summary>What the customer is told when a bot's answer cannot be understood.</summary>
     public string Fallback { get; set; } = "Sorry, something went wrong on our side. Please try again in a moment.";
 
@@ -221,6 +224,11 @@ public sealed class BotOptionsValidator : IValidateOptions<BotOptions>
         if (string.IsNullOrWhiteSpace(options.Fallback))
         {
             errors.Add("Setting Bot__Fallback must not be empty.");
+        }
+
+        if (options.SessionTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Setting Bot__SessionTimeout must be a positive duration, e.g. 00:30:00.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

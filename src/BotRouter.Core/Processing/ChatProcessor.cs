@@ -143,6 +143,8 @@ public sealed partial class ChatProcessor(
                         BotRouterTelemetry.HandOvers.Add(1);
                     }
 
+                    Count(result.Events);
+
                     p.LogTurn(ChatId, item.Kind, result.State.Mode, result.Calls.Count);
                     silenced = false;
                     foreach (var call in result.Calls)
@@ -200,6 +202,28 @@ public sealed partial class ChatProcessor(
             {
                 await LetGoAsync(state with { LastFailure = ProcessingFailure.Note(previousFailure, $"{e.GetType().Name}: {e.Message}", p.time.GetUtcNow(), parked: false) });
                 throw;
+            }
+        }
+
+        private static void Count(IReadOnlyList<ConversationEvent> events)
+        {
+            foreach (var e in events)
+            {
+                switch (e.Kind)
+                {
+                    case ConversationEventKind.SessionExpired:
+                        BotRouterTelemetry.SessionsExpired.Add(1);
+                        break;
+                    case ConversationEventKind.AutomaticHandBack:
+                        BotRouterTelemetry.AutomaticHandBacks.Add(1);
+                        break;
+                    case ConversationEventKind.HandOverOutsideHours or ConversationEventKind.BotKeptOutsideHours:
+                        BotRouterTelemetry.HandOversOutsideHours.Add(
+                            1,
+                            new KeyValuePair<string, object?>("team", e.Team),
+                            new KeyValuePair<string, object?>("outcome", e.Kind == ConversationEventKind.BotKeptOutsideHours ? "keep-bot" : "handover"));
+                        break;
+                }
             }
         }
 

@@ -40,4 +40,5 @@ public sealed record HealthView(bool Healthy, string Status, IReadOnlyDictionary
 [JsonSerializable(typeof(HealthView))]
 [JsonSerializable(typeof(ChatView))]
 [JsonSerializable(typeof(FlowsView))]
+[JsonSerializable(typeof(HoursView))]
 public sealed partial class ApiJson : JsonSerializerContext;

@@ -3,6 +3,7 @@ using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Configuration;
 using BotRouter.Core.Flows;
+using BotRouter.Core.Processing;
 using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -12,8 +13,8 @@ using Microsoft.Extensions.Options;
 
 namespace BotRouter.Functions.Triggers;
 
-/// <summary>What operators look at: the bot's flows, health, and messages that exhausted their retries.</summary>
-public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, PoisonedMessages poison, HealthCheckService health)
+/// <summary>What operators look at: the bot's flows, opening hours, health, and messages that exhausted their retries.</summary>
+public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, PoisonedMessages poison, HealthCheckService health, ConversationRules rules, TimeProvider time)
 {
     [Function("GetFlows")]
     public IActionResult Flows(
@@ -28,6 +29,11 @@ public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, Poison
                 $"The {kind} bot has no flows: a hand-back takes no flowId/stepId position for CM; any given is passed to the bot as it is.");
         return TypedResults.Json(view, ApiJson.Default.FlowsView).Result();
     }
+
+    [Function("GetHours")]
+    public IActionResult Hours(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "hours")] HttpRequest request) =>
+        TypedResults.Json(HoursView.Of(rules, time.GetUtcNow()), ApiJson.Default.HoursView).Result();
 
     [Function("Health")]
     public async Task<IActionResult> Health(

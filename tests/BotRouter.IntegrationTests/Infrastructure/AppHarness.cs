@@ -36,10 +36,11 @@ public sealed class AppHarness : IAsyncDisposable
 
     public IServiceProvider Services => Host.Services;
 
-    public static Task<AppHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, Action<ILoggingBuilder>? logging = null) =>
-        StartAsync(azurite.ConnectionString, settings, logging);
+    /// <param name="services">Registered before the app's own services, so it may replace what they only try to add (the clock).</param>
+    public static Task<AppHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? services = null) =>
+        StartAsync(azurite.ConnectionString, settings, logging, services);
 
-    public static async Task<AppHarness> StartAsync(string storage, IDictionary<string, string?>? settings = null, Action<ILoggingBuilder>? logging = null)
+    public static async Task<AppHarness> StartAsync(string storage, IDictionary<string, string?>? settings = null, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? services = null)
     {
         var router = await RouterFake.StartAsync();
         var accountId = Guid.NewGuid().ToString();
@@ -58,9 +59,21 @@ public sealed class AppHarness : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
         }
 
+        services?.Invoke(builder.Services);
         builder.Services.AddBotRouter(builder.Configuration);
         var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            // A start-up the test expects to fail (a bad setting) leaves nothing listening.
+            host.Dispose();
+            await router.DisposeAsync();
+            throw;
+        }
+
         return new AppHarness(host, router, accountId);
     }
 
