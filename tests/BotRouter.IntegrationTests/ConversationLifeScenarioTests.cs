@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using BotRouter.Functions.Functions;
+using BotRouter.Functions.Triggers;
 using BotRouter.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
