@@ -43,7 +43,7 @@ public sealed record SoakOptions
     /// <summary>Router quiet this long with every expected reply in: done.</summary>
     public TimeSpan Quiet { get; init; } = TimeSpan.FromSeconds(8);
 
-    /// <summary>Router quiet this long with replies missing: look at the poison queue (replay it once), then give up.</summary>
+    /// <summary>Router quiet this long with replies missing: look at the poison queue (replay it, up to 3 rounds), then give up.</summary>
     public TimeSpan Stall { get; init; } = TimeSpan.FromSeconds(25);
 
     public TimeSpan Cap { get; init; } = TimeSpan.FromMinutes(20);
@@ -547,7 +547,7 @@ public sealed class SoakRun : IDisposable
     {
         var expected = chats.ToDictionary(c => c.Number, c => references[c.Template].Sum(r => r.Count));
         var expectedTotal = expected.Values.Sum();
-        var replayed = false;
+        var rounds = 0;
         var lastReport = Stopwatch.StartNew();
         while (clock.Elapsed < o.Cap)
         {
@@ -570,13 +570,14 @@ public sealed class SoakRun : IDisposable
             {
                 var poisoned = await PoisonAsync();
                 Say($"  stalled with replies missing; {poisoned} poisoned message(s)");
-                if (poisoned > 0 && o.ReplayPoison && !replayed)
+                if (poisoned > 0 && o.ReplayPoison && rounds < 3)
                 {
-                    replayed = true;
+                    rounds++;
                     using var replay = await http.PostAsync(new Uri(apps[0].Url + "/api/poison/replay"), new StringContent("{}", Encoding.UTF8, "application/json"));
                     var body = JsonNode.Parse(await replay.Content.ReadAsStringAsync());
-                    result.PoisonReplayed = body?["replayed"]?.GetValue<int>() ?? 0;
-                    Say($"  replayed {result.PoisonReplayed} poisoned message(s), as an operator would");
+                    var n = body?["replayed"]?.GetValue<int>() ?? 0;
+                    result.PoisonReplayed += n;
+                    Say($"  replay round {rounds}: {n} poisoned message(s) replayed, as an operator would (POST /api/poison/replay)");
                     continue;
                 }
 
