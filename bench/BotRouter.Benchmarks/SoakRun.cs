@@ -93,6 +93,9 @@ public sealed class SoakResult
 
     public ConcurrentDictionary<string, int> WebhookStatuses { get; } = new();
 
+    /// <summary>Acknowledged posts (200/202) per instance (1-based).</summary>
+    public ConcurrentDictionary<int, int> AcknowledgedByInstance { get; } = new();
+
     public int Answered { get; set; }
 
     public int Lost { get; set; }
@@ -138,6 +141,7 @@ public sealed class SoakResult
             ("acknowledged (200)", Acknowledged.ToString(CultureInfo.InvariantCulture)),
             ("duplicate deliveries (same body again)", $"{DuplicatesPosted} posted, {DuplicatesAcknowledged} acknowledged"),
             ("take-overs + hand-backs", OperatorCommands.ToString(CultureInfo.InvariantCulture)),
+            ("accepted per instance", string.Join(", ", AcknowledgedByInstance.OrderBy(kv => kv.Key).Select(kv => $"#{kv.Key}: {kv.Value}"))),
             ("webhook/operator POSTs (incl. retries)", $"{WebhookPosts} ({WebhookRetried} retried; {statuses})"),
             ("answered (bot mode, replies in order)", $"{Answered} of {Sent - SentInAgentMode}"),
             ("lost", Lost.ToString(CultureInfo.InvariantCulture)),
@@ -424,6 +428,11 @@ public sealed class SoakRun : IDisposable
             }
 
             result.WebhookStatuses.AddOrUpdate(status == -1 ? "no connection" : status.ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+            if (status is 200 or 202)
+            {
+                result.AcknowledgedByInstance.AddOrUpdate(apps.FindIndex(a => a.Url == url) + 1, 1, (_, n) => n + 1);
+            }
+
             if (status is 200 or 202 || (status is >= 400 and < 500 and not 408 and not 429))
             {
                 return (status, attempt);
