@@ -557,6 +557,7 @@ public sealed class SoakRun : IDisposable
         var expected = chats.ToDictionary(c => c.Number, c => references[c.Template].Sum(r => r.Count));
         var expectedTotal = expected.Values.Sum();
         var rounds = 0;
+        var lastReplay = TimeSpan.MinValue;
         var lastReport = Stopwatch.StartNew();
         while (clock.Elapsed < o.Cap)
         {
@@ -575,13 +576,15 @@ public sealed class SoakRun : IDisposable
                 break;
             }
 
-            if (!complete && quiet > o.Stall)
+            // After a replay, give the replayed work a full stall period before judging again.
+            if (!complete && quiet > o.Stall && (lastReplay == TimeSpan.MinValue || clock.Elapsed - lastReplay > o.Stall))
             {
                 var poisoned = await PoisonAsync();
                 Say($"  stalled with replies missing; {poisoned} poisoned message(s)");
                 if (poisoned > 0 && o.ReplayPoison && rounds < 3)
                 {
                     rounds++;
+                    lastReplay = clock.Elapsed;
                     using var replay = await http.PostAsync(new Uri(apps[0].Url + "/api/poison/replay"), new StringContent("{}", Encoding.UTF8, "application/json"));
                     var body = JsonNode.Parse(await replay.Content.ReadAsStringAsync());
                     var n = body?["replayed"]?.GetValue<int>() ?? 0;

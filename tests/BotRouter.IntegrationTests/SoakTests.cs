@@ -1,3 +1,5 @@
+using System.Text;
+using BotRouter.IntegrationTests.Infrastructure;
 using BotRouter.Soak;
 
 namespace BotRouter.IntegrationTests;
@@ -42,5 +44,41 @@ public sealed class SoakTests(ITestOutputHelper log)
         Assert.True(result.Answered == result.Sent - result.SentInAgentMode, what);
         Assert.StartsWith("pid", result.WorkerKill, StringComparison.Ordinal);
         Assert.Contains("restarted", result.WorkerKill, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// What the soak found (notes/soak.md): a customer message acknowledged while the chat was in bot mode, whose
+    /// reply could not be sent yet (router down), loses its reply when an agent's take-over arrives behind it: the
+    /// next processing attempt decides both and drops the reply as "routing changed since it was decided". The
+    /// message came first, so the customer must get the greeting, then the disable mutation follows.
+    /// </summary>
+    [Fact]
+    public async Task A_take_over_queued_behind_an_unsent_reply_does_not_swallow_that_reply()
+    {
+        await using var rig = await DevHostRig.StartAsync();
+        var environment = rig.Environment();
+        environment["BotRouter__AttemptTimeout"] = "00:00:01";
+        await rig.RunAsync(environment);
+
+        // The first processing attempt of "hi" fails (4 attempts of its reply, all 503), so its reply is still unsent when the take-over arrives.
+        rig.Router.FailNext(503, 503, 503, 503);
+        var chatId = Guid.NewGuid().ToString();
+        var number = "+31612" + Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(200, await rig.PostAsync(DevHostRig.Webhook(chatId, number, "hi", Guid.NewGuid().ToString())));
+        await rig.Router.WaitForAsync(_ => rig.Router.Calls.Any(c => c.Status == 503), TimeSpan.FromSeconds(30));
+        using (var takeover = await rig.Http.PostAsync($"{rig.AppUrl}/api/chats/{chatId}/takeover", new StringContent(string.Empty, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(202, (int)takeover.StatusCode);
+        }
+
+        await rig.Router.WaitForAsync(calls => calls.Any(c => c.Path.Contains("mutationrequests", StringComparison.Ordinal)), TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+        var accepted = rig.Router.Calls.Where(c => c.Status == 200).ToList();
+        var what = $"{string.Join("\n", rig.Router.Calls.Select(c => $"{c.Status} {c.Path} {c.Body}"))}\n{rig.Outputs()}";
+        var greeting = accepted.FindIndex(c => c.Path.Contains("bmproxy", StringComparison.Ordinal) && c.Body.Contains(number, StringComparison.Ordinal));
+        var mutation = accepted.FindIndex(c => c.Path.Contains("mutationrequests", StringComparison.Ordinal));
+        Assert.True(greeting >= 0, $"the greeting for 'hi' (acknowledged before the take-over) was never sent:\n{what}");
+        Assert.True(greeting < mutation, $"the greeting came after the disable mutation:\n{what}");
+        Assert.Single(rig.Replies()[number]);
     }
 }
