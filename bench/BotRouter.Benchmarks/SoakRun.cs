@@ -43,7 +43,7 @@ public sealed record SoakOptions
     /// <summary>Router quiet this long with every expected reply in: done.</summary>
     public TimeSpan Quiet { get; init; } = TimeSpan.FromSeconds(8);
 
-    /// <summary>Router quiet this long with replies missing: look at the poison queue (replay it, up to 3 rounds), then give up.</summary>
+    /// <summary>Router quiet this long with replies missing: look at the poison queue (replay it, up to 10 rounds), then give up.</summary>
     public TimeSpan Stall { get; init; } = TimeSpan.FromSeconds(25);
 
     public TimeSpan Cap { get; init; } = TimeSpan.FromMinutes(20);
@@ -128,6 +128,9 @@ public sealed class SoakResult
 
     public double Seconds { get; set; }
 
+    /// <summary>Why the wait ended: every expected reply in and the router quiet, a stall, or the time cap.</summary>
+    public string Ended { get; set; } = string.Empty;
+
     public List<string> Problems { get; } = [];
 
     public string Table()
@@ -144,7 +147,7 @@ public sealed class SoakResult
             ("accepted per instance", string.Join(", ", AcknowledgedByInstance.OrderBy(kv => kv.Key).Select(kv => $"#{kv.Key}: {kv.Value}"))),
             ("webhook/operator POSTs (incl. retries)", $"{WebhookPosts} ({WebhookRetried} retried; {statuses})"),
             ("answered (bot mode, replies in order)", $"{Answered} of {Sent - SentInAgentMode}"),
-            ("lost", Lost.ToString(CultureInfo.InvariantCulture)),
+            ("lost (bot-mode message without its reply at the end)", Lost.ToString(CultureInfo.InvariantCulture)),
             ("duplicated (BM reference repeated)", DuplicatedByReference.ToString(CultureInfo.InvariantCulture)),
             ("duplicated (per-chat reply sequence)", DuplicatedBySequence.ToString(CultureInfo.InvariantCulture)),
             ("unexpected replies (not in the reference)", Unexpected.ToString(CultureInfo.InvariantCulture)),
@@ -155,6 +158,7 @@ public sealed class SoakResult
             ("storage outage", $"{Outage}; {OutageRefused} connections refused"),
             ("worker kill", WorkerKill),
             ("poison at the end / replayed", $"{PoisonedAtEnd} / {PoisonReplayed}"),
+            ("ended", Ended),
             ("duration", $"{Seconds:F0} s"),
         };
         var width = rows.Max(r => r.Item1.Length);
@@ -573,6 +577,7 @@ public sealed class SoakRun : IDisposable
 
             if (complete && quiet > o.Quiet)
             {
+                result.Ended = $"every expected reply in, router quiet {quiet.TotalSeconds:F0} s";
                 break;
             }
 
@@ -581,7 +586,7 @@ public sealed class SoakRun : IDisposable
             {
                 var poisoned = await PoisonAsync();
                 Say($"  stalled with replies missing; {poisoned} poisoned message(s)");
-                if (poisoned > 0 && o.ReplayPoison && rounds < 3)
+                if (poisoned > 0 && o.ReplayPoison && rounds < 10)
                 {
                     rounds++;
                     lastReplay = clock.Elapsed;
@@ -593,8 +598,14 @@ public sealed class SoakRun : IDisposable
                     continue;
                 }
 
+                result.Ended = $"stalled: replies missing, router quiet {quiet.TotalSeconds:F0} s, {poisoned} poisoned";
                 break;
             }
+        }
+
+        if (result.Ended.Length == 0)
+        {
+            result.Ended = $"time cap {o.Cap.TotalMinutes:F1} min reached with {router.QuietMs / 1000} s of router quiet (still working)";
         }
 
         result.PoisonedAtEnd = await PoisonAsync();
@@ -648,8 +659,8 @@ public sealed class SoakRun : IDisposable
                 {
                     p += want.Count;
                     result.Answered += isCustomer ? 1 : 0;
-                    var next = reference.Skip(i + 1).FirstOrDefault(r => r.Count > 0);
-                    while (Matches(texts, p, want) && !(next is not null && next.SequenceEqual(want)))
+                    // A repeat is a duplicate only when no later step's replies would explain it (after a loss, a later step may answer the same text).
+                    while (Matches(texts, p, want) && !reference.Skip(i + 1).Any(r => r.Count > 0 && Matches(texts, p, r)))
                     {
                         p += want.Count;
                         result.DuplicatedBySequence++;
