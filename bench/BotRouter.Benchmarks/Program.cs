@@ -7,10 +7,16 @@ using BotRouter.DevHost;
 
 // dotnet run -c Release --project bench/BotRouter.Benchmarks -- [--quick] [--app-cmd "<shell command>"] [--out <dir>]
 // dotnet run -c Release --project bench/BotRouter.Benchmarks -- micro
+// dotnet run -c Release --project bench/BotRouter.Benchmarks -- soak [--messages N --chats M --seed S ...] (bench/SOAK.md)
 var root = RepositoryRoot.Find();
 var quick = args.Contains("--quick");
 var output = Option("--out") ?? Path.Combine(root, "bench", "results");
 Directory.CreateDirectory(output);
+
+if (args.Contains("soak"))
+{
+    return await BotRouter.Soak.SoakCommand.RunAsync(args, output);
+}
 
 if (args.Contains("micro"))
 {
