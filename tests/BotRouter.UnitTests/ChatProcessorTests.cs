@@ -155,20 +155,22 @@ public class ChatProcessorTests
     }
 
     [Fact]
-    public async Task A_reply_decided_before_a_take_over_is_never_sent()
+    public async Task A_reply_decided_before_a_take_over_goes_out_before_the_disable_mutation_never_after()
     {
         await ArriveAsync("hello");
         router.Answer = _ => throw new RouterUnavailableException("down");
         await ProcessAsync();
         await CommandAsync(new OperatorCommand { Action = OperatorAction.TakeOver });
+        await ArriveAsync("still there?");
         router.Answer = null;
 
         await ProcessAsync();
 
-        Assert.Equal([RouterCallKind.Mutation], router.Sent.Select(s => s.Call.Kind));
+        // In arrival order: the message the bot answered in bot mode, then the take-over; nothing after it.
+        Assert.Equal([RouterCallKind.Reply, RouterCallKind.Mutation], router.Sent.Select(s => s.Call.Kind));
         var state = (await store.GetAsync(Chat, Ct))!;
         Assert.Equal(RoutingMode.Agent, state.Mode);
-        Assert.Contains(state.History, h => h.Action == "reply suppressed");
+        Assert.Equal("recorded; an agent owns the chat", state.History.Last(h => h.Actor == Actors.Customer).Outcome);
         Assert.Empty(store.Peek(Chat).Outbox);
     }
 

@@ -114,12 +114,9 @@ public sealed partial class ChatProcessor(
                 var pending = new Queue<RouterCall>(work.Outbox);
                 var inbox = new Queue<InboxItem>(work.Inbox);
 
-                // Replies left over from a failed pass are silenced by a take-over (or hand-over, reset) already
-                // waiting behind them: the agent owns the chat now, whatever the bot decided before.
-                var silenced = work.Outbox.Count > 0 && work.Inbox.Any(ChangesRouting);
                 while (true)
                 {
-                    if (!await SendAsync(pending, silenced))
+                    if (!await SendAsync(pending))
                     {
                         return false;
                     }
@@ -146,7 +143,6 @@ public sealed partial class ChatProcessor(
                     Count(result.Events);
 
                     p.LogTurn(ChatId, item.Kind, result.State.Mode, result.Calls.Count);
-                    silenced = false;
                     foreach (var call in result.Calls)
                     {
                         pending.Enqueue(call);
@@ -227,18 +223,13 @@ public sealed partial class ChatProcessor(
             }
         }
 
-        private static bool ChangesRouting(InboxItem item) =>
-            item.Kind == InboxKind.Operator
-            && System.Text.Json.JsonSerializer.Deserialize(item.Payload, Contracts.CoreJson.Default.OperatorCommand)?.Action
-                is OperatorAction.TakeOver or OperatorAction.HandOver or OperatorAction.Reset;
-
         /// <returns>False when a call was refused for good and the chat is now parked.</returns>
-        private async Task<bool> SendAsync(Queue<RouterCall> pending, bool silenced)
+        private async Task<bool> SendAsync(Queue<RouterCall> pending)
         {
             while (pending.TryDequeue(out var call))
             {
                 var kind = call.Kind.ToString().ToLowerInvariant();
-                if (call.Kind == RouterCallKind.Reply && (silenced || call.Epoch != state.Epoch))
+                if (call.Kind == RouterCallKind.Reply && call.Epoch != state.Epoch)
                 {
                     p.LogSuppressed(ChatId, call.Id);
                     state = state.Record(p.time.GetUtcNow(), Actors.Bot, "reply suppressed", $"{call.Summary}: routing changed since it was decided");
