@@ -14,7 +14,7 @@ namespace BotRouter.IntegrationTests;
 public sealed class SoakTests(ITestOutputHelper log)
 {
     [Fact]
-    public async Task A_small_soak_with_router_failures_duplicates_takeovers_an_outage_and_a_worker_kill_loses_nothing_and_answers_nothing_twice()
+    public async Task A_small_soak_with_router_failures_duplicates_takeovers_an_outage_and_a_worker_kill_loses_nothing_and_resends_only_what_the_crash_window_allows()
     {
         var result = await SoakRun.RunAsync(new SoakOptions
         {
@@ -38,7 +38,12 @@ public sealed class SoakTests(ITestOutputHelper log)
         Assert.True(result.Acknowledged == result.Sent, what);
         Assert.True(result.DuplicatesPosted > 0 && result.OperatorCommands > 0 && result.Injected.Values.Sum() > 0, $"the scenario did not inject what it should:\n{what}");
         Assert.True(result.Lost == 0, what);
-        Assert.True(result.DuplicatedByReference == 0 && result.DuplicatedBySequence == 0, what);
+        // Never decided twice. The one window left open (README, Reliability): CM accepted a reply and the worker
+        // was killed, or storage cut, before the app recorded it; the next attempt sends that very reply again,
+        // same reference. At most the sends in flight at that moment: the host runs batchSize + newBatchThreshold
+        // (24) invocations at once.
+        Assert.True(result.DuplicatedBySequence == 0, what);
+        Assert.True(result.DuplicatedByReference <= 24, what);
         Assert.True(result.RepliesInAgentMode == 0, what);
         Assert.True(result.ChatsDiffering == 0 && result.Unexpected == 0, what);
         Assert.True(result.Answered == result.Sent - result.SentInAgentMode, what);
