@@ -5,7 +5,7 @@ namespace BotRouter.Soak;
 
 /// <summary>
 /// One instance of the run command (<c>dotnet BotRouter.DevHost.dll</c>, what <c>dotnet run --project
-/// src/BotRouter.DevHost</c> runs) as its own process, output to a log file. Disposing kills it and its children.
+/// tools/BotRouter.DevHost</c> runs) as its own process, output to a log file. Disposing kills it and its children.
 /// </summary>
 public sealed class SoakApp : IAsyncDisposable
 {
