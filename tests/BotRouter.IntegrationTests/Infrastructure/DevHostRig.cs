@@ -106,6 +106,18 @@ public sealed class DevHostRig : IAsyncDisposable
             .GroupBy(m => m["to"]![0]!["number"]!.GetValue<string>())
             .ToDictionary(g => g.Key, g => g.Select(m => m["body"]?["content"]?.ToString() ?? string.Empty).ToList());
 
+    /// <summary>
+    /// Per customer number, the replies in order with a resend of the very same reply (same <c>reference</c>)
+    /// counted once: what a crash can cause after CM accepted a reply and before the app recorded it.
+    /// </summary>
+    public Dictionary<string, List<string>> DistinctReplies() =>
+        Router.To("/bmproxy/")
+            .Select(c => c.Json!["messages"]!["msg"]![0]!)
+            .GroupBy(m => m["to"]![0]!["number"]!.GetValue<string>())
+            .ToDictionary(
+                g => g.Key,
+                g => g.DistinctBy(m => m["reference"]?.ToString() ?? string.Empty).Select(m => m["body"]?["content"]?.ToString() ?? string.Empty).ToList());
+
     /// <summary>Every accepted send's <c>reference</c> (unique per reply).</summary>
     public IReadOnlyList<string> ReplyReferences() =>
         Router.To("/bmproxy/").Select(c => c.Json!["messages"]!["msg"]![0]!["reference"]?.ToString() ?? string.Empty).ToList();
