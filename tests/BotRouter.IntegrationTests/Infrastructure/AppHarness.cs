@@ -161,9 +161,10 @@ public sealed class AppHarness : IAsyncDisposable
         var processed = 0;
 
         // The queue is shared with other tests: look through it a few times, leaving others' signals be.
-        for (var round = 0; round < 20 && processed == 0; round++)
+        for (var round = 0; round < 20; round++)
         {
             var messages = await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30));
+            var mine = 0;
             foreach (var m in messages.Value)
             {
                 var signal = JsonSerializer.Deserialize(m.Body.ToString(), Core.Contracts.CoreJson.Default.QueueSignal)!;
@@ -176,6 +177,13 @@ public sealed class AppHarness : IAsyncDisposable
                 await Services.GetRequiredService<ChatProcessor>().ProcessAsync(Core.Chats.ChatId.Parse(chatId), signal.Replay, signal.TraceParent, CancellationToken.None);
                 await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
                 processed++;
+                mine++;
+            }
+
+            // Every signal of the chat handled, the replayed one included: a round with none of them left.
+            if (processed > 0 && mine == 0)
+            {
+                break;
             }
         }
 
