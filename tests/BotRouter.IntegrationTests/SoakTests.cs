@@ -41,9 +41,9 @@ public sealed class SoakTests(ITestOutputHelper log)
         // Never decided twice. The one window left open (README, Reliability): CM accepted a reply and the worker
         // was killed, or storage cut, before the app recorded it; the next attempt sends that very reply again,
         // same reference. At most the sends in flight at that moment: the host runs batchSize + newBatchThreshold
-        // (24) invocations at once.
+        // (48, host.json) invocations at once.
         Assert.True(result.DuplicatedBySequence == 0, what);
-        Assert.True(result.DuplicatedByReference <= 24, what);
+        Assert.True(result.DuplicatedByReference <= 48, what);
         Assert.True(result.RepliesInAgentMode == 0, what);
         Assert.True(result.ChatsDiffering == 0 && result.Unexpected == 0, what);
         Assert.True(result.Answered == result.Sent - result.SentInAgentMode, what);
