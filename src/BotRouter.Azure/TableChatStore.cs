@@ -274,11 +274,6 @@ public sealed partial class TableChatStore(TableServiceClient tables, BlobServic
 
             var replaced = w.StateBlob;
             w.StateBlob = stateBlob;
-            if (replaced is not null && replaced.Name != stateBlob?.Name)
-            {
-                await DeleteStateBlobAsync(w.ChatId, replaced.Name, cancellationToken);
-            }
-
             w.NextSequence = sequence;
             foreach (var done in commit.Done)
             {
@@ -288,6 +283,11 @@ public sealed partial class TableChatStore(TableServiceClient tables, BlobServic
             foreach (var (callId, rowKey) in added)
             {
                 w.OutboxKeys[callId] = rowKey;
+            }
+
+            if (replaced is not null && replaced.Name != stateBlob?.Name)
+            {
+                await DeleteStateBlobAsync(w.ChatId, replaced.Name, cancellationToken);
             }
 
             if (commit.Handled?.PayloadBlob is { } blob)
