@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -24,13 +26,15 @@ public sealed class TableChatStoreTests(AzuriteFixture azurite) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         app = await AppHarness.StartAsync(azurite);
-        store = new TableChatStore(
-            app.Services.GetRequiredService<TableServiceClient>(),
-            app.Services.GetRequiredService<BlobServiceClient>(),
-            time,
-            Options.Create(new ProcessingOptions { LeaseDuration = Hold }),
-            NullLogger<TableChatStore>.Instance);
+        store = Store(app.Services.GetRequiredService<BlobServiceClient>());
     }
+
+    private TableChatStore Store(BlobServiceClient blobs) => new(
+        app.Services.GetRequiredService<TableServiceClient>(),
+        blobs,
+        time,
+        Options.Create(new ProcessingOptions { LeaseDuration = Hold }),
+        NullLogger<TableChatStore>.Instance);
 
     public ValueTask DisposeAsync() => app.DisposeAsync();
 
@@ -313,5 +317,53 @@ public sealed class TableChatStoreTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Null((await store.GetAsync(chatId, Ct))!.BotState);
         await store.CommitAsync(work, Commit(work, work.State with { BotState = "fresh" }, release: true), Ct);
         Assert.Equal("fresh", (await store.GetAsync(chatId, Ct))!.BotState);
+    }
+
+    [Fact]
+    public async Task A_read_that_races_a_commit_replacing_the_large_state_reads_again_and_gets_the_new_one()
+    {
+        var chatId = await ChatWithState(LargeState('a'));
+        var hook = new BeforeStateDownload();
+        var reader = Store(new BlobServiceClient(azurite.ConnectionString, hook.Options));
+        async Task Replace(char fill)
+        {
+            var winner = await store.ReadWorkAsync(chatId, Ct);
+            await store.CommitAsync(winner, Commit(winner, winner.State with { BotState = LargeState(fill) }, release: true), Ct);
+        }
+
+        hook.Once = () => Replace('b');
+        Assert.Equal(LargeState('b'), (await reader.ReadWorkAsync(chatId, Ct)).State.BotState);
+        hook.Once = () => Replace('c');
+        Assert.Equal(LargeState('c'), (await reader.GetAsync(chatId, Ct))!.BotState);
+        Assert.Null(hook.Once);
+    }
+
+    /// <summary>Runs <see cref="Once"/> just before the next download of a state blob: a commit elsewhere between a read's query and its download.</summary>
+    private sealed class BeforeStateDownload : HttpPipelinePolicy
+    {
+        public Func<Task>? Once { get; set; }
+
+        public BlobClientOptions Options
+        {
+            get
+            {
+                var options = new BlobClientOptions();
+                options.AddPolicy(this, HttpPipelinePosition.PerCall);
+                return options;
+            }
+        }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) => ProcessNext(message, pipeline);
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            if (message.Request.Method == RequestMethod.Get && message.Request.Uri.Path.Contains("/state-", StringComparison.Ordinal) && Once is { } once)
+            {
+                Once = null;
+                await once();
+            }
+
+            await ProcessNextAsync(message, pipeline);
+        }
     }
 }
