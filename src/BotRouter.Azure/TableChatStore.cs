@@ -8,6 +8,7 @@ using BotRouter.Core.Chats;
 using BotRouter.Core.Configuration;
 using BotRouter.Core.Contracts;
 using BotRouter.Core.Routing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BotRouter.Azure;
@@ -18,8 +19,11 @@ namespace BotRouter.Azure;
 /// arrival, outbox rows <c>c-out-…</c> keyed by a sequence; dedupe rows <c>d-…</c> (one per message) and
 /// delivery rows <c>s-…</c> (one per reply CM reported on) sort after that range, so they never touch the
 /// state row's ETag. Every commit is one entity-group transaction conditioned on the state row's ETag.
+/// A webhook or a bot state too large for a row goes to Blob storage (<c>payloads</c>) and the row keeps its name;
+/// a state blob is written under a new name each time, before the commit that points to it, and the one it replaced
+/// is deleted after that commit.
 /// </summary>
-public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient blobs, TimeProvider time, IOptions<ProcessingOptions> options) : IChatStore
+public sealed partial class TableChatStore(TableServiceClient tables, BlobServiceClient blobs, TimeProvider time, IOptions<ProcessingOptions> options, ILogger<TableChatStore> logger) : IChatStore
 {
     private const string StateKey = "c";
     private const string InboxPrefix = "c-in-";
@@ -35,6 +39,12 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
 
     /// <summary>Table string properties hold 64 KiB (32K UTF-16 chars); larger payloads go to Blob storage.</summary>
     internal const int MaxInlinePayloadChars = 30_000;
+
+    /// <summary>
+    /// A bot state longer than this goes to Blob storage: the state row keeps at most what it kept when this was
+    /// the limit of a state, next to the history, context and variables, well under a row's 1 MiB.
+    /// </summary>
+    internal const int MaxInlineStateChars = 16_000;
 
     private readonly TableClient table = tables.GetTableClient(StorageNames.ChatsTable);
     private readonly BlobContainerClient payloads = blobs.GetBlobContainerClient(StorageNames.PayloadsContainer);
@@ -82,8 +92,22 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
     public Task<ChatState?> GetAsync(ChatId chatId, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("read a chat", async () =>
         {
-            var response = await table.GetEntityIfExistsAsync<TableEntity>(chatId.ToString(), StateKey, cancellationToken: cancellationToken);
-            return response.HasValue ? ToState(response.Value!) : null;
+            ETag? missingAt = null;
+            while (true)
+            {
+                var response = await table.GetEntityIfExistsAsync<TableEntity>(chatId.ToString(), StateKey, cancellationToken: cancellationToken);
+                if (!response.HasValue)
+                {
+                    return null;
+                }
+
+                if (await ToStateAsync(response.Value!, missingAt, cancellationToken) is { } read)
+                {
+                    return read.State;
+                }
+
+                missingAt = response.Value!.ETag;
+            }
         });
 
     public Task RecordDeliveryAsync(ChatId chatId, Core.Delivery.DeliveryReport report, CancellationToken cancellationToken) =>
@@ -131,46 +155,72 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
     public Task<ChatWork> ReadWorkAsync(ChatId chatId, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("read a chat's work", async () =>
         {
-            var partition = chatId.ToString();
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {StateKey} and RowKey lt {WorkRangeEnd}");
-            TableEntity? stateRow = null;
-            var inbox = new List<InboxItem>();
-            var outbox = new List<(string RowKey, RouterCall Call)>();
-            var hasMore = false;
-            await foreach (var page in table.QueryAsync<TableEntity>(filter, ReadPageSize, cancellationToken: cancellationToken).AsPages())
+            ETag? missingAt = null;
+            while (true)
             {
-                foreach (var row in page.Values)
+                var (work, etag) = await ReadWorkOnceAsync(chatId, missingAt, cancellationToken);
+                if (work is not null)
                 {
-                    if (row.RowKey == StateKey)
-                    {
-                        stateRow = row;
-                    }
-                    else if (row.RowKey.StartsWith(InboxPrefix, StringComparison.Ordinal))
-                    {
-                        inbox.Add(await ToInboxItemAsync(row, cancellationToken));
-                    }
-                    else if (row.RowKey.StartsWith(OutboxPrefix, StringComparison.Ordinal))
-                    {
-                        outbox.Add((row.RowKey, ToCall(row)));
-                    }
+                    return (ChatWork)work;
                 }
 
-                hasMore = page.ContinuationToken is not null;
-                break;
+                missingAt = etag;
+            }
+        });
+
+    /// <summary>One range query; no work when the state's blob was replaced after the row was read (read again).</summary>
+    private async Task<(TableChatWork? Work, ETag? StateETag)> ReadWorkOnceAsync(ChatId chatId, ETag? missingAt, CancellationToken cancellationToken)
+    {
+        var partition = chatId.ToString();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {StateKey} and RowKey lt {WorkRangeEnd}");
+        TableEntity? stateRow = null;
+        var inbox = new List<InboxItem>();
+        var outbox = new List<(string RowKey, RouterCall Call)>();
+        var hasMore = false;
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, ReadPageSize, cancellationToken: cancellationToken).AsPages())
+        {
+            foreach (var row in page.Values)
+            {
+                if (row.RowKey == StateKey)
+                {
+                    stateRow = row;
+                }
+                else if (row.RowKey.StartsWith(InboxPrefix, StringComparison.Ordinal))
+                {
+                    inbox.Add(await ToInboxItemAsync(row, cancellationToken));
+                }
+                else if (row.RowKey.StartsWith(OutboxPrefix, StringComparison.Ordinal))
+                {
+                    outbox.Add((row.RowKey, ToCall(row)));
+                }
             }
 
-            var now = time.GetUtcNow();
-            var until = new DateTimeOffset(stateRow?.GetInt64("LeaseUntilTicks") ?? 0, TimeSpan.Zero);
-            return (ChatWork)new TableChatWork(
-                chatId,
-                stateRow is null ? ChatState.New(partition, now) : ToState(stateRow),
-                inbox,
-                outbox,
-                until > now ? until : null,
-                hasMore,
-                stateRow?.ETag,
-                stateRow?.GetInt64("NextCallSeq") ?? 0);
-        });
+            hasMore = page.ContinuationToken is not null;
+            break;
+        }
+
+        var now = time.GetUtcNow();
+        (ChatState State, StateBlob? Blob)? read = stateRow is null ? (ChatState.New(partition, now), null) : await ToStateAsync(stateRow, missingAt, cancellationToken);
+        if (read is not { } loaded)
+        {
+            return (null, stateRow!.ETag);
+        }
+
+        var until = new DateTimeOffset(stateRow?.GetInt64("LeaseUntilTicks") ?? 0, TimeSpan.Zero);
+        var work = new TableChatWork(
+            chatId,
+            loaded.State,
+            inbox,
+            outbox,
+            until > now ? until : null,
+            hasMore,
+            stateRow?.ETag,
+            stateRow?.GetInt64("NextCallSeq") ?? 0)
+        {
+            StateBlob = loaded.Blob,
+        };
+        return (work, stateRow?.ETag);
+    }
 
     public Task CommitAsync(ChatWork work, ChatCommit commit, CancellationToken cancellationToken) =>
         StorageGuard.RunAsync("commit a chat turn", async () =>
@@ -180,7 +230,8 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
             var sequence = w.NextSequence;
             var actions = new List<TableTransactionAction>();
             var until = commit.Release ? DateTimeOffset.MinValue : time.GetUtcNow() + options.Value.LeaseDuration;
-            var state = ToEntity(commit.State, until, sequence + commit.Added.Count);
+            var stateBlob = await PlaceBotStateAsync(w, commit.State.BotState, cancellationToken);
+            var state = ToEntity(commit.State, stateBlob?.Name, until, sequence + commit.Added.Count);
             actions.Add(w.ETag is { } etag
                 ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, state, etag)
                 : new TableTransactionAction(TableTransactionActionType.Add, state));
@@ -212,9 +263,17 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
             }
             catch (TableTransactionFailedException e) when (e.Status is 412 or 404 or 409)
             {
+                // Refused for certain, so no row points to a blob this commit wrote; the committed state keeps its own.
+                if (stateBlob is not null && stateBlob.Name != w.StateBlob?.Name)
+                {
+                    await DeleteStateBlobAsync(w.ChatId, stateBlob.Name, cancellationToken);
+                }
+
                 throw new LeaseLostException(w.ChatId);
             }
 
+            var replaced = w.StateBlob;
+            w.StateBlob = stateBlob;
             w.NextSequence = sequence;
             foreach (var done in commit.Done)
             {
@@ -224,6 +283,11 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
             foreach (var (callId, rowKey) in added)
             {
                 w.OutboxKeys[callId] = rowKey;
+            }
+
+            if (replaced is not null && replaced.Name != stateBlob?.Name)
+            {
+                await DeleteStateBlobAsync(w.ChatId, replaced.Name, cancellationToken);
             }
 
             if (commit.Handled?.PayloadBlob is { } blob)
@@ -252,6 +316,72 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
                 throw new LeaseLostException(w.ChatId);
             }
         });
+
+    /// <summary>
+    /// Where the row's bot state goes: null when it fits inline; the blob the chat already has when the state is
+    /// the one in it (a commit that leaves the state as it was writes no blob); otherwise a new blob, uploaded here.
+    /// </summary>
+    private async Task<StateBlob?> PlaceBotStateAsync(TableChatWork work, string? botState, CancellationToken cancellationToken)
+    {
+        if (botState is null || botState.Length <= MaxInlineStateChars)
+        {
+            return null;
+        }
+
+        if (work.StateBlob is { } current && string.Equals(current.Content, botState, StringComparison.Ordinal))
+        {
+            return current;
+        }
+
+        var name = $"{work.ChatId}/state-{time.GetUtcNow().UtcTicks:D19}-{Guid.NewGuid():N}.json";
+        await payloads.GetBlobClient(name).UploadAsync(BinaryData.FromString(botState), overwrite: false, cancellationToken);
+        LogStateStored(work.ChatId, botState.Length, name);
+        return new StateBlob(name, botState);
+    }
+
+    /// <summary>Best effort: a blob no committed row points to any more; failing to delete it only leaves it behind.</summary>
+    private async Task DeleteStateBlobAsync(ChatId chatId, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await payloads.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        }
+        catch (Exception e) when (e is RequestFailedException or HttpRequestException or IOException or OperationCanceledException or AggregateException)
+        {
+            LogStateBlobLeft(chatId, name, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The state in a row, with its bot state blob loaded (null when the row keeps it inline). A blob that is not
+    /// there means a commit elsewhere replaced it after this row was read: null, read the row again. When the row
+    /// read again (<paramref name="missingAt"/>, same ETag) still points to it, it is gone for good and the bot
+    /// starts afresh rather than the chat getting stuck.
+    /// </summary>
+    private async Task<(ChatState State, StateBlob? Blob)?> ToStateAsync(TableEntity row, ETag? missingAt, CancellationToken cancellationToken)
+    {
+        var state = ToState(row);
+        if (row.GetString("BotStateBlob") is not { } name)
+        {
+            return (state, null);
+        }
+
+        try
+        {
+            var content = (await payloads.GetBlobClient(name).DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+            return (state with { BotState = content }, new StateBlob(name, content));
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            if (missingAt != row.ETag)
+            {
+                return null;
+            }
+
+            LogStateBlobLost(row.PartitionKey, name);
+            return (state with { BotState = null }, null);
+        }
+    }
 
     private async Task<InboxItem> ToInboxItemAsync(TableEntity row, CancellationToken cancellationToken)
     {
@@ -289,7 +419,7 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
         ["Summary"] = call.Summary,
     };
 
-    private static TableEntity ToEntity(ChatState s, DateTimeOffset holdUntil, long nextCallSequence) => new(s.ChatId, StateKey)
+    private static TableEntity ToEntity(ChatState s, string? botStateBlob, DateTimeOffset holdUntil, long nextCallSequence) => new(s.ChatId, StateKey)
     {
         ["Mode"] = s.Mode.ToString(),
         ["Epoch"] = s.Epoch,
@@ -297,7 +427,8 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
         ["StepId"] = s.StepId,
         ["Context"] = JsonSerializer.Serialize(new Dictionary<string, string>(s.Context), CoreJson.Default.DictionaryStringString),
         ["Variables"] = JsonSerializer.Serialize(new Dictionary<string, string>(s.Variables), CoreJson.Default.DictionaryStringString),
-        ["BotState"] = s.BotState,
+        ["BotState"] = botStateBlob is null ? s.BotState : null,
+        ["BotStateBlob"] = botStateBlob,
         ["Channel"] = s.Channel,
         ["CustomerNumber"] = s.CustomerNumber,
         ["BusinessNumber"] = s.BusinessNumber,
@@ -337,6 +468,18 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
     private static string Hash(string key) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 16));
 
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Chat {ChatId}: a bot state of {Characters} characters goes to blob {Blob}")]
+    private partial void LogStateStored(ChatId chatId, int characters, string blob);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Chat {ChatId}: could not delete the bot state blob {Blob} no row points to ({Reason}); it is left behind")]
+    private partial void LogStateBlobLeft(ChatId chatId, string blob, string reason);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Chat {ChatId}: the bot state blob {Blob} is missing; the bot starts afresh")]
+    private partial void LogStateBlobLost(string chatId, string blob);
+
+    /// <summary>A bot state kept in a blob: the blob's name and what it holds.</summary>
+    private sealed record StateBlob(string Name, string Content);
+
     /// <summary>A chat as read, with the store's bookkeeping: the state row's ETag, the outbox sequence and row keys.</summary>
     private sealed class TableChatWork : ChatWork
     {
@@ -353,5 +496,8 @@ public sealed class TableChatStore(TableServiceClient tables, BlobServiceClient 
         public long NextSequence { get; set; }
 
         public Dictionary<string, string> OutboxKeys { get; }
+
+        /// <summary>The blob the committed state row points to; null while the bot state is inline.</summary>
+        public StateBlob? StateBlob { get; set; }
     }
 }

@@ -22,7 +22,11 @@ public sealed class OpenAiBotTests(AzuriteFixture azurite) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         model = await OpenAiFake.StartAsync();
-        app = await AppHarness.StartAsync(
+        app = await StartAppAsync();
+    }
+
+    private Task<AppHarness> StartAppAsync(string memoryChars = "12000") =>
+        AppHarness.StartAsync(
             azurite,
             new Dictionary<string, string?>
             {
@@ -32,9 +36,9 @@ public sealed class OpenAiBotTests(AzuriteFixture azurite) : IAsyncLifetime
                 ["Bot:ApiKey"] = ApiKey,
                 ["Bot:Instructions"] = "You are the Acme helpdesk.",
                 ["Bot:MemoryTurns"] = "3",
+                ["Bot:MemoryChars"] = memoryChars,
             },
             logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)));
-    }
 
     public async ValueTask DisposeAsync()
     {
@@ -135,6 +139,26 @@ public sealed class OpenAiBotTests(AzuriteFixture azurite) : IAsyncLifetime
             last);
         var state = await app.Services.GetRequiredService<IChatStore>().GetAsync(Core.Chats.ChatId.Parse(chatId), CancellationToken.None);
         Assert.InRange(state!.BotState!.Length, 1, 12_000);
+    }
+
+    [Fact]
+    public async Task A_memory_far_larger_than_a_table_row_is_kept_whole_between_turns()
+    {
+        await app.DisposeAsync();
+        app = await StartAppAsync(memoryChars: "100000");
+        var chatId = AppHarness.NewChatId();
+        var first = "first " + new string('a', 12_000);
+        var second = "second " + new string('b', 12_000);
+
+        await Say(chatId, first);
+        await Say(chatId, second);
+        await Say(chatId, "Do you remember both?");
+
+        Assert.Equal(
+            ["system: You are the Acme helpdesk.", $"user: {first}", $"assistant: You said: {first}", $"user: {second}", $"assistant: You said: {second}", "user: Do you remember both?"],
+            model.Requests.Last().Messages);
+        var state = await app.Services.GetRequiredService<IChatStore>().GetAsync(Core.Chats.ChatId.Parse(chatId), CancellationToken.None);
+        Assert.InRange(state!.BotState!.Length, 48_000, 100_000);
     }
 
     [Fact]

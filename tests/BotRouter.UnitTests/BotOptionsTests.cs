@@ -1,3 +1,4 @@
+using BotRouter.Core.Bots;
 using BotRouter.Core.Configuration;
 
 namespace BotRouter.UnitTests;
@@ -50,6 +51,18 @@ public class BotOptionsTests
         Assert.Contains(missing.Failures!, f => f.StartsWith("Missing required setting Bot__Endpoint", StringComparison.Ordinal));
         Assert.Contains(missing.Failures!, f => f.StartsWith("Missing required setting Bot__Model", StringComparison.Ordinal));
         Assert.True(complete.Succeeded);
+    }
+
+    [Fact]
+    public void An_openai_bots_memory_may_take_up_to_the_state_ceiling()
+    {
+        BotOptions Memory(int chars) => new() { Kind = "openai", Endpoint = new Uri("http://127.0.0.1:8080/v1"), Model = "llama", MemoryChars = chars };
+
+        Assert.True(validator.Validate(null, Memory(200_000)).Succeeded);
+        Assert.True(validator.Validate(null, Memory(BotAnswer.MaxStateChars)).Succeeded);
+        Assert.Equal(
+            [$"Setting Bot__MemoryChars must be between 1000 and {BotAnswer.MaxStateChars}."],
+            validator.Validate(null, Memory(BotAnswer.MaxStateChars + 1)).Failures);
     }
 
     [Fact]

@@ -101,6 +101,18 @@ public class ChatTurnsBotTests
     }
 
     [Fact]
+    public async Task A_state_far_over_a_table_row_but_under_the_ceiling_is_kept_whole()
+    {
+        var large = new string('x', 200_000);
+        var bot = new ScriptedBot().Then(new BotAnswer([BotReply.Of("hi")], State: large));
+
+        var result = await Apply(Turns(bot), ChatState.New(ChatId, Now) with { BotState = "old" }, ChatTurnsTests.Customer("a"));
+
+        Assert.Equal(large, result.State.BotState);
+        Assert.DoesNotContain(result.State.History, h => h.Action == "state");
+    }
+
+    [Fact]
     public async Task A_bots_hand_over_sends_its_texts_then_the_disable_mutation_with_its_context()
     {
         var context = new Dictionary<string, string> { ["team"] = "billing", ["reason"] = "refund" };

@@ -29,10 +29,12 @@ public sealed record BotAnswer(
     IReadOnlyDictionary<string, string>? Variables = null)
 {
     /// <summary>
-    /// The most a bot's saved state may hold: it is kept in the chat's table row, whose string properties take
-    /// 32K characters, next to the rest of the chat. A bigger state is dropped (the bot starts afresh).
+    /// The most a bot's saved state may hold (1 MiB of characters): a ceiling against a runaway bot, not a storage
+    /// limit. The store keeps a small state in the chat's row and a larger one beside it (the Table adapter in a
+    /// blob, as it does with large webhooks). A bigger state is dropped, noted in the chat's history, and the bot
+    /// starts afresh.
     /// </summary>
-    public const int MaxStateChars = 16_000;
+    public const int MaxStateChars = 1_048_576;
 
     public static BotAnswer Silent(string? state = null) => new([], State: state);
 }
