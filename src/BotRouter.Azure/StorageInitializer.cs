@@ -40,6 +40,6 @@ public sealed partial class StorageInitializer(
         await blobs.GetBlobContainerClient(StorageNames.PayloadsContainer).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Storage is not reachable at start-up; the app starts and reports it on /api/health")]
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Warning, Message = "Storage is not reachable at start-up; the app starts and reports it on /api/health")]
     private partial void LogUnavailable(Exception e);
 }
