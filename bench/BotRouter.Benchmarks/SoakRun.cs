@@ -427,13 +427,22 @@ public sealed class SoakRun : IDisposable
             _ => $"/api/chats/{chat.ChatId}/handback",
         };
         var status = 0;
+
+        // An operator command sent again (no 202: the worker was killed, storage was cut) carries the same key, so the
+        // app stores it once (a customer message needs none: the app dedupes on the message itself).
+        var idempotencyKey = step.Kind == StepKind.Message ? null : Guid.NewGuid().ToString();
         for (var attempt = 1; attempt <= 180; attempt++)
         {
             await senders.WaitAsync();
             try
             {
-                using var content = new StringContent(body, Encoding.UTF8, "application/json");
-                using var response = await http.PostAsync(new Uri(url + path), content);
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(url + path)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                if (idempotencyKey is not null)
+                {
+                    request.Headers.Add("Idempotency-Key", idempotencyKey);
+                }
+
+                using var response = await http.SendAsync(request);
                 status = (int)response.StatusCode;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)

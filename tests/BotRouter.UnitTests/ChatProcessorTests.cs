@@ -257,6 +257,47 @@ public class ChatProcessorTests
         Assert.Empty(store.Peek(Chat).Inbox);
     }
 
+    /// <summary>
+    /// The soak's one "decided twice": an operator's hand-back stored, its 202 lost (worker kill, storage outage),
+    /// posted again. Without a key it is stored twice and the bot answers the hand-back twice; with the same
+    /// Idempotency-Key the repeat is a duplicate: one enable mutation, one hand-back answer.
+    /// </summary>
+    [Fact]
+    public async Task An_operator_command_posted_again_with_the_same_idempotency_key_takes_effect_once()
+    {
+        var intake = new OperatorIntake(store, new GuidIdSource(), time, new BotRouter.Core.Bots.FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())));
+        await ArriveAsync("hi");
+        Assert.IsType<IntakeResult.Accepted>(await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.TakeOver }, "take-1", Ct));
+        await ProcessAsync();
+        var before = router.Sent.Count;
+
+        Assert.IsType<IntakeResult.Accepted>(await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.HandBack, FlowId = "main", StepId = "welcome" }, "back-1", Ct));
+        Assert.IsType<IntakeResult.Duplicate>(await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.HandBack, FlowId = "main", StepId = "welcome" }, "back-1", Ct));
+        await ProcessAsync();
+
+        var after = router.Sent.Skip(before).ToList();
+        Assert.Single(after, s => s.Call.Kind == RouterCallKind.Mutation); // the enable mutation
+        Assert.Single(after, s => s.Call.Kind == RouterCallKind.Position);
+        Assert.Equal(await RepliesAfterOneHandBackAsync(), after.Count(s => s.Call.Kind == RouterCallKind.Reply));
+        Assert.True(await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.TakeOver }, "take-2", Ct) is IntakeResult.Accepted, "another key is another command");
+    }
+
+    /// <summary>What the bot says to one hand-back, through a fresh chat processed the same way.</summary>
+    private static async Task<int> RepliesAfterOneHandBackAsync()
+    {
+        var reference = new ChatProcessorTests();
+        var intake = new OperatorIntake(reference.store, new GuidIdSource(), reference.time, new BotRouter.Core.Bots.FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())));
+        await reference.ArriveAsync("hi");
+        await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.TakeOver }, null, Ct);
+        await reference.ProcessAsync();
+        var before = reference.router.Sent.Count;
+        await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.HandBack, FlowId = "main", StepId = "welcome" }, null, Ct);
+        await reference.ProcessAsync();
+        var replies = reference.router.Sent.Skip(before).Count(s => s.Call.Kind == RouterCallKind.Reply);
+        Assert.True(replies > 0, "the bot answers a hand-back to a step");
+        return replies;
+    }
+
     [Fact]
     public async Task The_hold_is_renewed_while_a_slow_call_runs()
     {
