@@ -317,4 +317,37 @@ public class ChatProcessorTests
         await run;
         Assert.False(store.Peek(Chat).Held);
     }
+
+    /// <summary>
+    /// Storage fails while a router call is in flight: the hold cannot be renewed. Giving up on the chat then (the
+    /// call still running, its outcome never recorded) left the call in the outbox although the router accepted it,
+    /// and the retry sent it again. The processor waits for the call it made (it has its own time-out), records it
+    /// and lets go; the retry finds nothing to resend.
+    /// </summary>
+    [Fact]
+    public async Task A_call_in_flight_when_the_hold_cannot_be_renewed_is_recorded_not_sent_again()
+    {
+        await ArriveAsync("hello");
+        var (inFlight, release) = HoldRouterCalls();
+        store.FailRenewals = 1;
+
+        var run = ProcessAsync();
+        await inFlight.Task;
+        time.Advance(options.LeaseDuration / 3);
+        await Task.Delay(50, Ct);
+        release.SetResult();
+        try
+        {
+            await run;
+        }
+        catch (StorageUnavailableException)
+        {
+            // Before the fix: the renewal's failure ended the pass with the call unrecorded.
+        }
+
+        router.Answer = _ => Task.FromResult(RouterOutcome.Ok(200));
+        await ProcessAsync(); // the queue's retry of the signal
+        Assert.Single(RepliesSent());
+        Assert.Empty(store.Peek(Chat).Outbox);
+    }
 }
