@@ -5,7 +5,7 @@ namespace BotRouter.Soak;
 /// <summary>
 /// <c>dotnet run -c Release --project bench/BotRouter.Benchmarks -- soak [--messages 10000] [--chats 1000] [--seed 17]
 /// [--failure-rate 0.3] [--duplicate-rate 0.1] [--takeover-share 0.2] [--outage-seconds 10] [--no-kill] [--instances 1]
-/// [--senders 32] [--cap-minutes 20]</c>: prints one table; exit code 1 when anything was lost, duplicated or answered in agent mode.
+/// [--senders 32] [--retry-delay-max-seconds 20] [--cap-minutes 20]</c>: prints one table; exit code 1 when anything was lost, duplicated or answered in agent mode.
 /// </summary>
 public static class SoakCommand
 {
@@ -32,6 +32,7 @@ public static class SoakCommand
             KillWorker = !args.Contains("--no-kill"),
             Instances = (int)Number("--instances", defaults.Instances),
             Senders = (int)Number("--senders", defaults.Senders),
+            RetryDelayMax = TimeSpan.FromSeconds(Number("--retry-delay-max-seconds", defaults.RetryDelayMax.TotalSeconds)),
             Cap = TimeSpan.FromMinutes(Number("--cap-minutes", defaults.Cap.TotalMinutes)),
             LogDirectory = output,
         };

@@ -5,6 +5,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Azure.Storage.Queues;
+using BotRouter.Azure;
 using BotRouter.DevHost;
 
 namespace BotRouter.Soak;
@@ -40,11 +42,20 @@ public sealed record SoakOptions
 
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A soak setting, not the app's default (5 min): the app's <c>Processing__RetryDelayMax</c>, the longest a chat whose
+    /// router calls failed waits before its next attempt (2 s, 4 s, 8 s, ... up to this), so a run ends in minutes.
+    /// </summary>
+    public TimeSpan RetryDelayMax { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Router quiet this long with every expected reply in: done.</summary>
     public TimeSpan Quiet { get; init; } = TimeSpan.FromSeconds(8);
 
-    /// <summary>Router quiet this long with replies missing: look at the poison queue (replay it, up to 10 rounds), then give up.</summary>
-    public TimeSpan Stall { get; init; } = TimeSpan.FromSeconds(25);
+    /// <summary>
+    /// Router quiet this long (at least <see cref="RetryDelayMax"/> + 5 s) with replies missing and no signal left in the
+    /// inbound queue (visible or waiting out a retry delay): look at the poison queue (replay it, up to 10 rounds), then give up.
+    /// </summary>
+    public TimeSpan Stall { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan Cap { get; init; } = TimeSpan.FromMinutes(20);
 
@@ -128,6 +139,9 @@ public sealed class SoakResult
 
     public double Seconds { get; set; }
 
+    /// <summary>The app settings the soak runs with that differ from the app's defaults.</summary>
+    public string Settings { get; set; } = string.Empty;
+
     /// <summary>Why the wait ended: every expected reply in and the router quiet, a stall, or the time cap.</summary>
     public string Ended { get; set; } = string.Empty;
 
@@ -158,6 +172,7 @@ public sealed class SoakResult
             ("storage outage", $"{Outage}; {OutageRefused} connections refused"),
             ("worker kill", WorkerKill),
             ("poison at the end / replayed", $"{PoisonedAtEnd} / {PoisonReplayed}"),
+            ("soak settings", Settings),
             ("ended", Ended),
             ("duration", $"{Seconds:F0} s"),
         };
@@ -193,6 +208,7 @@ public sealed class SoakRun : IDisposable
     private SoakRouter router = null!;
     private List<SoakApp> apps = [];
     private int acknowledgedMessages;
+    private QueueClient? inbound;
 
     private SoakRun(SoakOptions options) => o = options;
 
@@ -274,6 +290,7 @@ public sealed class SoakRun : IDisposable
                     ["BotRouter__AccountId"] = AccountId,
                     ["BotRouter__ProductToken"] = "soak-token",
                     ["BotRouter__AttemptTimeout"] = o.AttemptTimeout.ToString("c", CultureInfo.InvariantCulture),
+                    ["Processing__RetryDelayMax"] = o.RetryDelayMax.ToString("c", CultureInfo.InvariantCulture),
                     ["ASPNETCORE_ENVIRONMENT"] = "Production",
                     ["DOTNET_ENVIRONMENT"] = "Production",
                 };
@@ -282,6 +299,7 @@ public sealed class SoakRun : IDisposable
                 Say($"instance {i + 1}: pid {apps[^1].Pid} at {url}, log {log}");
             }
 
+            result.Settings = $"BotRouter__AttemptTimeout={o.AttemptTimeout:c}, Processing__RetryDelayMax={o.RetryDelayMax:c} (default 00:05:00); stall rule: router quiet {StallWindow(o).TotalSeconds:F0} s and the inbound queue empty";
             var perChat = Math.Max(1, o.Messages / o.Chats);
             var templates = Templates(o, perChat);
             var references = await ReferencesAsync(templates);
@@ -301,6 +319,8 @@ public sealed class SoakRun : IDisposable
             await Task.WhenAll(chats.Select(RunChatAsync));
             Say($"all posted: {result.Acknowledged} of {result.Sent} acknowledged; waiting until quiet");
             await disruptions;
+            // The inbound queue as it is, past the gate: what the stall rule looks at, even while storage is cut.
+            inbound = new QueueClient($"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:{ports.Queue}/devstoreaccount1;", StorageNames.InboundQueue);
             await WaitUntilDoneAsync(chats, references);
             router.FailRandomly(0, o.Seed);
             Account(chats, references);
@@ -407,13 +427,22 @@ public sealed class SoakRun : IDisposable
             _ => $"/api/chats/{chat.ChatId}/handback",
         };
         var status = 0;
+
+        // An operator command sent again (no 202: the worker was killed, storage was cut) carries the same key, so the
+        // app stores it once (a customer message needs none: the app dedupes on the message itself).
+        var idempotencyKey = step.Kind == StepKind.Message ? null : Guid.NewGuid().ToString();
         for (var attempt = 1; attempt <= 180; attempt++)
         {
             await senders.WaitAsync();
             try
             {
-                using var content = new StringContent(body, Encoding.UTF8, "application/json");
-                using var response = await http.PostAsync(new Uri(url + path), content);
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(url + path)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                if (idempotencyKey is not null)
+                {
+                    request.Headers.Add("Idempotency-Key", idempotencyKey);
+                }
+
+                using var response = await http.SendAsync(request);
                 status = (int)response.StatusCode;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -562,6 +591,7 @@ public sealed class SoakRun : IDisposable
         var expectedTotal = expected.Values.Sum();
         var rounds = 0;
         var lastReplay = TimeSpan.MinValue;
+        var stall = StallWindow(o);
         var lastReport = Stopwatch.StartNew();
         while (clock.Elapsed < o.Cap)
         {
@@ -582,8 +612,20 @@ public sealed class SoakRun : IDisposable
             }
 
             // After a replay, give the replayed work a full stall period before judging again.
-            if (!complete && quiet > o.Stall && (lastReplay == TimeSpan.MinValue || clock.Elapsed - lastReplay > o.Stall))
+            if (!complete && quiet > stall && (lastReplay == TimeSpan.MinValue || clock.Elapsed - lastReplay > stall))
             {
+                // Chats waiting out a retry delay (or a failed attempt's visibility timeout) still have their signal in
+                // the queue, invisible: the app is not stalled, it is waiting. Judge again once the queue is empty.
+                if (await QueuedSignalsAsync() is > 0 and var queued)
+                {
+                    if (lastReport.Elapsed > TimeSpan.FromSeconds(5))
+                    {
+                        Say($"  router quiet {quiet.TotalSeconds:F0} s with replies missing, but {queued} signal(s) still queued (retry delays): waiting");
+                    }
+
+                    continue;
+                }
+
                 var poisoned = await PoisonAsync();
                 Say($"  stalled with replies missing; {poisoned} poisoned message(s)");
                 if (poisoned > 0 && o.ReplayPoison && rounds < 10)
@@ -609,6 +651,28 @@ public sealed class SoakRun : IDisposable
         }
 
         result.PoisonedAtEnd = await PoisonAsync();
+    }
+
+    /// <summary>The stall window: never shorter than the app's longest retry delay, plus its polling and a margin.</summary>
+    public static TimeSpan StallWindow(SoakOptions o) => o.Stall > o.RetryDelayMax + TimeSpan.FromSeconds(5) ? o.Stall : o.RetryDelayMax + TimeSpan.FromSeconds(5);
+
+    /// <summary>Signals in the inbound queue, visible or not (Azure counts invisible messages too); -1 when unknown.</summary>
+    private async Task<int> QueuedSignalsAsync()
+    {
+        if (inbound is null)
+        {
+            return -1;
+        }
+
+        try
+        {
+            var properties = await inbound.GetPropertiesAsync();
+            return properties.Value.ApproximateMessagesCount;
+        }
+        catch (global::Azure.RequestFailedException)
+        {
+            return -1;
+        }
     }
 
     private async Task<int> PoisonAsync()

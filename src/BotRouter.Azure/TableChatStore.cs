@@ -71,7 +71,16 @@ public sealed partial class TableChatStore(TableServiceClient tables, BlobServic
 
             if (dedupeKey is null)
             {
-                await table.AddEntityAsync(entity, cancellationToken);
+                try
+                {
+                    await table.AddEntityAsync(entity, cancellationToken);
+                }
+                catch (RequestFailedException e) when (e.Status == 409)
+                {
+                    // The row key carries a fresh id, so the row already there is this very append: the client sent it
+                    // again after losing the answer (a reset connection). Stored once; a failure here made callers resend.
+                }
+
                 return true;
             }
 

@@ -61,6 +61,23 @@ public sealed class TableChatStoreTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(2, (await store.ReadWorkAsync(chatId, Ct)).Inbox.Count);
     }
 
+    /// <summary>
+    /// The storage client retries a request whose answer it did not get (a connection reset by the outage): an append
+    /// without a dedupe key (an operator command) that was stored the first time then meets its own row (409). That
+    /// is the command stored, not a failure: a 500 there made the caller post the command again, stored twice.
+    /// </summary>
+    [Fact]
+    public async Task An_append_sent_again_after_its_answer_was_lost_is_stored_once_and_reported_stored()
+    {
+        var chatId = ChatId.New();
+        var item = Item();
+
+        Assert.True(await store.AppendAsync(chatId, item, null, Ct));
+        Assert.True(await store.AppendAsync(chatId, item, null, Ct));
+
+        Assert.Single((await store.ReadWorkAsync(chatId, Ct)).Inbox);
+    }
+
     [Fact]
     public async Task One_read_returns_the_state_the_inbox_in_arrival_order_and_the_outbox_in_decision_order()
     {

@@ -257,6 +257,47 @@ public class ChatProcessorTests
         Assert.Empty(store.Peek(Chat).Inbox);
     }
 
+    /// <summary>
+    /// The soak's one "decided twice": an operator's hand-back stored, its 202 lost (worker kill, storage outage),
+    /// posted again. Without a key it is stored twice and the bot answers the hand-back twice; with the same
+    /// Idempotency-Key the repeat is a duplicate: one enable mutation, one hand-back answer.
+    /// </summary>
+    [Fact]
+    public async Task An_operator_command_posted_again_with_the_same_idempotency_key_takes_effect_once()
+    {
+        var intake = new OperatorIntake(store, new GuidIdSource(), time, new BotRouter.Core.Bots.FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())));
+        await ArriveAsync("hi");
+        Assert.IsType<IntakeResult.Accepted>(await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.TakeOver }, "take-1", Ct));
+        await ProcessAsync();
+        var before = router.Sent.Count;
+
+        Assert.IsType<IntakeResult.Accepted>(await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.HandBack, FlowId = "main", StepId = "welcome" }, "back-1", Ct));
+        Assert.IsType<IntakeResult.Duplicate>(await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.HandBack, FlowId = "main", StepId = "welcome" }, "back-1", Ct));
+        await ProcessAsync();
+
+        var after = router.Sent.Skip(before).ToList();
+        Assert.Single(after, s => s.Call.Kind == RouterCallKind.Mutation); // the enable mutation
+        Assert.Single(after, s => s.Call.Kind == RouterCallKind.Position);
+        Assert.Equal(await RepliesAfterOneHandBackAsync(), after.Count(s => s.Call.Kind == RouterCallKind.Reply));
+        Assert.True(await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.TakeOver }, "take-2", Ct) is IntakeResult.Accepted, "another key is another command");
+    }
+
+    /// <summary>What the bot says to one hand-back, through a fresh chat processed the same way.</summary>
+    private static async Task<int> RepliesAfterOneHandBackAsync()
+    {
+        var reference = new ChatProcessorTests();
+        var intake = new OperatorIntake(reference.store, new GuidIdSource(), reference.time, new BotRouter.Core.Bots.FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())));
+        await reference.ArriveAsync("hi");
+        await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.TakeOver }, null, Ct);
+        await reference.ProcessAsync();
+        var before = reference.router.Sent.Count;
+        await intake.SubmitAsync(Chat, new OperatorCommand { Action = OperatorAction.HandBack, FlowId = "main", StepId = "welcome" }, null, Ct);
+        await reference.ProcessAsync();
+        var replies = reference.router.Sent.Skip(before).Count(s => s.Call.Kind == RouterCallKind.Reply);
+        Assert.True(replies > 0, "the bot answers a hand-back to a step");
+        return replies;
+    }
+
     [Fact]
     public async Task The_hold_is_renewed_while_a_slow_call_runs()
     {
@@ -275,5 +316,38 @@ public class ChatProcessorTests
         release.SetResult();
         await run;
         Assert.False(store.Peek(Chat).Held);
+    }
+
+    /// <summary>
+    /// Storage fails while a router call is in flight: the hold cannot be renewed. Giving up on the chat then (the
+    /// call still running, its outcome never recorded) left the call in the outbox although the router accepted it,
+    /// and the retry sent it again. The processor waits for the call it made (it has its own time-out), records it
+    /// and lets go; the retry finds nothing to resend.
+    /// </summary>
+    [Fact]
+    public async Task A_call_in_flight_when_the_hold_cannot_be_renewed_is_recorded_not_sent_again()
+    {
+        await ArriveAsync("hello");
+        var (inFlight, release) = HoldRouterCalls();
+        store.FailRenewals = 1;
+
+        var run = ProcessAsync();
+        await inFlight.Task;
+        time.Advance(options.LeaseDuration / 3);
+        await Task.Delay(50, Ct);
+        release.SetResult();
+        try
+        {
+            await run;
+        }
+        catch (StorageUnavailableException)
+        {
+            // Before the fix: the renewal's failure ended the pass with the call unrecorded.
+        }
+
+        router.Answer = _ => Task.FromResult(RouterOutcome.Ok(200));
+        await ProcessAsync(); // the queue's retry of the signal
+        Assert.Single(RepliesSent());
+        Assert.Empty(store.Peek(Chat).Outbox);
     }
 }

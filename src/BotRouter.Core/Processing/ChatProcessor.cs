@@ -352,7 +352,17 @@ public sealed partial class ChatProcessor(
                     return await task;
                 }
 
-                await p.store.RenewAsync(work, cancellationToken);
+                try
+                {
+                    await p.store.RenewAsync(work, cancellationToken);
+                }
+                catch (StorageUnavailableException e)
+                {
+                    // The call is out already: wait for its outcome (it has its own time-out) so it can be recorded.
+                    // Giving up now left a call the router accepted in the outbox, sent again by the next attempt;
+                    // the commit that follows is conditioned on the read as ever, so a lost hold still shows there.
+                    p.LogRenewFailed(ChatId, e.Message);
+                }
             }
         }
     }
@@ -381,6 +391,9 @@ public sealed partial class ChatProcessor(
 
     [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "Storage failed while recording the failure on chat {ChatId} ({Reason}); trying again while the chat is held")]
     private partial void LogLetGoRetry(string reason, ChatId chatId);
+
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Warning, Message = "Chat {ChatId}: could not renew the hold ({Reason}); waiting for the call in flight to record its outcome")]
+    private partial void LogRenewFailed(ChatId chatId, string reason);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Chat {ChatId} is parked on a refused call; new messages wait for a replay")]
     private partial void LogParked(ChatId chatId);

@@ -11,8 +11,20 @@ namespace BotRouter.Core.Processing;
 /// </summary>
 public sealed class OperatorIntake(IChatStore store, IIdSource ids, TimeProvider time, IBot bot)
 {
-    public async Task<IntakeResult> SubmitAsync(ChatId chatId, OperatorCommand command, CancellationToken cancellationToken)
+    /// <summary>Longest idempotency key accepted (it is hashed into a row key, so only a sanity bound).</summary>
+    public const int MaxIdempotencyKeyLength = 256;
+
+    /// <param name="idempotencyKey">
+    /// The caller's key for this command (HTTP <c>Idempotency-Key</c>): a command sent again with the same key, after
+    /// the first answer was lost, is stored once (answered as a duplicate) instead of taking effect twice.
+    /// </param>
+    public async Task<IntakeResult> SubmitAsync(ChatId chatId, OperatorCommand command, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        if (idempotencyKey is { Length: > MaxIdempotencyKeyLength })
+        {
+            return IntakeResult.Invalid("Invalid Idempotency-Key", $"Idempotency-Key is limited to {MaxIdempotencyKeyLength} characters.");
+        }
+
         if (command.Action == OperatorAction.HandBack && Validate(command) is { } refusal)
         {
             return refusal;
@@ -20,8 +32,10 @@ public sealed class OperatorIntake(IChatStore store, IIdSource ids, TimeProvider
 
         var now = time.GetUtcNow();
         var payload = JsonSerializer.Serialize(command, CoreJson.Default.OperatorCommand);
-        await store.AppendAsync(chatId, new InboxItem(InboxItem.NewKey(now, ids), InboxKind.Operator, payload, now), null, cancellationToken);
-        return new IntakeResult.Accepted(chatId);
+        var dedupeKey = string.IsNullOrEmpty(idempotencyKey) ? null : string.Join('\u001f', "operator", command.Action, idempotencyKey);
+        return await store.AppendAsync(chatId, new InboxItem(InboxItem.NewKey(now, ids), InboxKind.Operator, payload, now), dedupeKey, cancellationToken)
+            ? new IntakeResult.Accepted(chatId)
+            : new IntakeResult.Duplicate(chatId);
     }
 
     private IntakeResult? Validate(OperatorCommand command)

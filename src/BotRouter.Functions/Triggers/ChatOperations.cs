@@ -43,7 +43,7 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
         var (body, error, tooLarge) = await RequestBody.ReadJsonAsync(request, ApiJson.Default.HandOverBody, new HandOverBody(null), cancellationToken);
         return body is null
             ? new AcceptedWithSignal { Result = BadBody(error, tooLarge) }
-            : await SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.HandOver, Context = body.Context }, cancellationToken);
+            : await SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.HandOver, Context = body.Context }, IdempotencyKey(request), cancellationToken);
     }
 
     [Function("TakeOver")]
@@ -51,7 +51,7 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "chats/{chatId}/takeover")] HttpRequest request,
         string chatId,
         CancellationToken cancellationToken) =>
-        SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.TakeOver }, cancellationToken);
+        SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.TakeOver }, IdempotencyKey(request), cancellationToken);
 
     [Function("HandBack")]
     public async Task<AcceptedWithSignal> HandBack(
@@ -62,7 +62,7 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
         var (body, error, tooLarge) = await RequestBody.ReadJsonAsync(request, ApiJson.Default.HandBackBody, new HandBackBody(null, null), cancellationToken);
         return body is null
             ? new AcceptedWithSignal { Result = BadBody(error, tooLarge) }
-            : await SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.HandBack, FlowId = body.FlowId, StepId = body.StepId }, cancellationToken);
+            : await SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.HandBack, FlowId = body.FlowId, StepId = body.StepId }, IdempotencyKey(request), cancellationToken);
     }
 
     [Function("ResetChat")]
@@ -70,28 +70,37 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "chats/{chatId}/reset")] HttpRequest request,
         string chatId,
         CancellationToken cancellationToken) =>
-        SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.Reset }, cancellationToken);
+        SubmitAsync(chatId, new OperatorCommand { Action = OperatorAction.Reset }, IdempotencyKey(request), cancellationToken);
 
-    private async Task<AcceptedWithSignal> SubmitAsync(string chatId, OperatorCommand command, CancellationToken cancellationToken)
+    /// <summary>The header a caller sends to make a command safe to send again (the same key: stored once).</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    private static string? IdempotencyKey(HttpRequest request) => request.Headers[IdempotencyKeyHeader].FirstOrDefault();
+
+    private async Task<AcceptedWithSignal> SubmitAsync(string chatId, OperatorCommand command, string? idempotencyKey, CancellationToken cancellationToken)
     {
         if (!ChatId.TryParse(chatId, out var id))
         {
             return new AcceptedWithSignal { Result = Problems.InvalidChatId() };
         }
 
-        return await intake.SubmitAsync(id, command, cancellationToken) switch
+        // A repeat (same Idempotency-Key) is answered like the first and signalled again: the first may have been stored without its signal.
+        return await intake.SubmitAsync(id, command, idempotencyKey, cancellationToken) switch
         {
-            IntakeResult.Accepted a => new AcceptedWithSignal
-            {
-                Result = TypedResults.Json(
-                    new CommandAccepted("queued", a.ChatId.ToString(), command.Action.ToString().ToLowerInvariant()),
-                    ApiJson.Default.CommandAccepted,
-                    statusCode: StatusCodes.Status202Accepted).Result(),
-                Signal = QueueWorkSignals.Body(a.ChatId),
-            },
+            IntakeResult.Accepted a => Queued(a.ChatId, command),
+            IntakeResult.Duplicate d => Queued(d.ChatId, command),
             var other => new AcceptedWithSignal { Result = Problems.Of(other) },
         };
     }
+
+    private static AcceptedWithSignal Queued(ChatId chatId, OperatorCommand command) => new()
+    {
+        Result = TypedResults.Json(
+            new CommandAccepted("queued", chatId.ToString(), command.Action.ToString().ToLowerInvariant()),
+            ApiJson.Default.CommandAccepted,
+            statusCode: StatusCodes.Status202Accepted).Result(),
+        Signal = QueueWorkSignals.Body(chatId),
+    };
 
     private static FunctionResult BadBody(string? error, bool tooLarge) => tooLarge
         ? Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", "Operator request bodies are limited to 64 KiB.")

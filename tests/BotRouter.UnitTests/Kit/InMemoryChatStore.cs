@@ -97,10 +97,19 @@ public sealed class InMemoryChatStore(TimeProvider time, TimeSpan holdDuration) 
         }
     }
 
+    /// <summary>Renewals that fail as storage would during an outage (the hold is not extended), counted down.</summary>
+    public int FailRenewals { get; set; }
+
     public Task RenewAsync(ChatWork work, CancellationToken cancellationToken)
     {
         lock (chats)
         {
+            if (FailRenewals > 0)
+            {
+                FailRenewals--;
+                throw new StorageUnavailableException("Storage could not be reached to renew a chat's hold.", new IOException("connection reset"));
+            }
+
             var w = (Work)work;
             var chat = Of(w.ChatId);
             if (chat.Version != w.Version)
