@@ -139,6 +139,29 @@ public sealed class DevHostEndToEndTests(DevHostEndToEndTests.OwnAzurite azurite
         Assert.Equal(0, stats!["rejectedBotSends"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task The_real_worker_answers_typed_results_and_problem_details_as_the_functions_return_them()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var invalid = await http.PostAsync($"{appUrl}/api/webhook", new StringContent("{not json", Encoding.UTF8, "application/json"), ct);
+        Assert.Equal(400, (int)invalid.StatusCode);
+        Assert.Equal("application/problem+json", invalid.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Invalid JSON", (await invalid.Content.ReadFromJsonAsync<JsonObject>(ct))!["title"]!.GetValue<string>());
+
+        using var badId = await http.PostAsync($"{appUrl}/api/chats/nope/takeover", new StringContent(string.Empty), ct);
+        Assert.Equal(400, (int)badId.StatusCode);
+        Assert.Equal("application/problem+json", badId.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Invalid chatId", (await badId.Content.ReadFromJsonAsync<JsonObject>(ct))!["title"]!.GetValue<string>());
+
+        using var unknown = await http.GetAsync($"{appUrl}/api/chats/{Guid.NewGuid()}", ct);
+        Assert.Equal(404, (int)unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+
+        using var hours = await http.GetAsync($"{appUrl}/api/hours", ct);
+        Assert.Equal(200, (int)hours.StatusCode);
+        Assert.Equal("application/json", hours.Content.Headers.ContentType?.MediaType);
+    }
+
     private async Task<JsonNode> PollAsync(Func<Task<JsonNode?>> probe)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

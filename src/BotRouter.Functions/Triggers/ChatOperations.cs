@@ -3,7 +3,7 @@ using BotRouter.Core.Chats;
 using BotRouter.Core.Processing;
 using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BotRouter.Functions.Triggers;
@@ -15,7 +15,7 @@ namespace BotRouter.Functions.Triggers;
 public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
 {
     [Function("GetChat")]
-    public async Task<IActionResult> Get(
+    public async Task<Results<JsonHttpResult<ChatView>, ProblemHttpResult>> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "chats/{chatId}")] HttpRequest request,
         string chatId,
         CancellationToken cancellationToken)
@@ -31,7 +31,7 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
         }
 
         var deliveries = await store.GetDeliveriesAsync(id, cancellationToken);
-        return TypedResults.Json(ChatView.Of(state, deliveries), ApiJson.Default.ChatView).Result();
+        return TypedResults.Json(ChatView.Of(state, deliveries), ApiJson.Default.ChatView);
     }
 
     [Function("HandOver")]
@@ -86,14 +86,14 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
                 Result = TypedResults.Json(
                     new CommandAccepted("queued", a.ChatId.ToString(), command.Action.ToString().ToLowerInvariant()),
                     ApiJson.Default.CommandAccepted,
-                    statusCode: StatusCodes.Status202Accepted).Result(),
+                    statusCode: StatusCodes.Status202Accepted),
                 Signal = QueueWorkSignals.Body(a.ChatId),
             },
             var other => new AcceptedWithSignal { Result = Problems.Of(other) },
         };
     }
 
-    private static FunctionResult BadBody(string? error, bool tooLarge) => tooLarge
+    private static ProblemHttpResult BadBody(string? error, bool tooLarge) => tooLarge
         ? Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", "Operator request bodies are limited to 64 KiB.")
         : Problems.Problem(StatusCodes.Status400BadRequest, "Invalid body", error ?? "The body is not valid.");
 }
