@@ -28,7 +28,7 @@ public class PureParts
     public PureParts()
     {
         bot = new FlowBot(FlowSetValidator.LoadDefault());
-        turns = new ChatTurns(bot, new RouterRequests("CmBot"), new GuidIdSource());
+        turns = new ChatTurns(bot, new RouterRequests(new RouterComponents("CmBot", "CustomerContact"), "component"), new GuidIdSource());
         var chatId = Guid.NewGuid().ToString();
         webhook = Encoding.UTF8.GetBytes(Scenario.WebhookBody(chatId, Guid.NewGuid().ToString(), "+31600000001", "hi", Guid.NewGuid().ToString()));
         var now = DateTimeOffset.UtcNow;

@@ -41,7 +41,7 @@ public sealed class CoreRequestsTests : SimulatorTest
     public async Task Hand_over_then_hand_back_built_by_the_app_is_accepted_in_order()
     {
         var chat = await ChatFromWebhookAsync();
-        var requests = new RouterRequests("CmBot");
+        var requests = new RouterRequests(new RouterComponents("CmBot", "CustomerContact"), "component");
         const string control = "/conversational/control/v1/accounts/{accountId}/sessions/";
 
         using var disable = await PostAsync(control + "mutationrequests", requests.Disable(chat, "c1", new Dictionary<string, string> { ["team"] = "billing" }), chat.ChatId);

@@ -29,7 +29,7 @@ public class ChatProcessorTests
     {
         store = new InMemoryChatStore(time, options.LeaseDuration);
         breaker = new RouteBreaker(Options.Create(options), time);
-        var turns = new ChatTurns(new FlowBot(FlowSetValidator.LoadDefault()), new RouterRequests("CmBot"), new GuidIdSource());
+        var turns = new ChatTurns(new FlowBot(FlowSetValidator.LoadDefault()), Kit.TestRouter.Requests(), new GuidIdSource());
         processor = new ChatProcessor(store, signals, router, turns, gate, breaker, Options.Create(options), time, NullLogger<ChatProcessor>.Instance);
     }
 

@@ -33,7 +33,7 @@ public sealed class ConversationLifeProcessorTests : IDisposable
     private void Use(ConversationRules rules)
     {
         store = new InMemoryChatStore(time, options.LeaseDuration);
-        var turns = new ChatTurns(new FlowBot(FlowSetValidator.LoadDefault()), new RouterRequests("CmBot"), new GuidIdSource(), rules);
+        var turns = new ChatTurns(new FlowBot(FlowSetValidator.LoadDefault()), Kit.TestRouter.Requests(), new GuidIdSource(), rules);
         processor = new ChatProcessor(store, new RecordingSignals(), router, turns, new ChatGate(), new RouteBreaker(Options.Create(options), time), Options.Create(options), time, NullLogger<ChatProcessor>.Instance);
     }
 

@@ -1,9 +1,11 @@
 namespace BotRouter.Core.Chats;
 
 /// <summary>What <c>GET /api/chats/{chatId}</c> shows. Phone numbers are left out on purpose.</summary>
+/// <param name="Component">The component that answers the customer: the bot component in bot mode, the agent component in agent mode.</param>
 public sealed record ChatView(
     string ChatId,
     RoutingMode Mode,
+    string Component,
     string? FlowId,
     string? StepId,
     IReadOnlyDictionary<string, string> Context,
@@ -11,8 +13,8 @@ public sealed record ChatView(
     DateTimeOffset UpdatedUtc,
     IReadOnlyList<HistoryView> History)
 {
-    public static ChatView Of(ChatState s, IReadOnlyDictionary<string, Delivery.DeliveryStatus>? deliveries = null) =>
-        new(s.ChatId, s.Mode, s.FlowId, s.StepId, s.Context, s.Channel, s.UpdatedUtc, [.. s.History.Select(h => HistoryView.Of(h, deliveries))]);
+    public static ChatView Of(ChatState s, Routing.RouterComponents components, IReadOnlyDictionary<string, Delivery.DeliveryStatus> deliveries) =>
+        new(s.ChatId, s.Mode, components.Owner(s.Mode), s.FlowId, s.StepId, s.Context, s.Channel, s.UpdatedUtc, [.. s.History.Select(h => HistoryView.Of(h, deliveries))]);
 }
 
 /// <summary>One history entry as shown; a reply CM accepted also shows what CM last reported of its delivery.</summary>

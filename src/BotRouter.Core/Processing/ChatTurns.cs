@@ -142,14 +142,14 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
 
                 var call = requests.Disable(state, ids.NewId(), context);
                 calls.Add(call);
-                return new TurnResult(state.Record(now, Actors.Operator, "hand-over", call.Summary), calls) { Events = events };
+                return new TurnResult(state.Record(now, Actors.Operator, "hand-over", ToAgent(call)), calls) { Events = events };
             }
 
             case OperatorAction.TakeOver:
             {
                 state = state.WithMode(RoutingMode.Agent);
                 var call = requests.Disable(state, ids.NewId(), null);
-                return new TurnResult(state.Record(now, Actors.Operator, "take-over", call.Summary), [call]);
+                return new TurnResult(state.Record(now, Actors.Operator, "take-over", ToAgent(call)), [call]);
             }
 
             case OperatorAction.HandBack:
@@ -275,9 +275,12 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
 
         var disable = requests.Disable(state, ids.NewId(), handOver.Context);
         calls.Add(disable);
-        state = state.Record(now, Actors.Bot, "hand-over", disable.Summary);
+        state = state.Record(now, Actors.Bot, "hand-over", ToAgent(disable));
         return new TurnResult(state, calls) { Events = events };
     }
+
+    /// <summary>A hand-over's or take-over's history outcome: the mutation, and the agent component that has the chat now.</summary>
+    private string ToAgent(RouterCall disable) => $"{disable.Summary}; {requests.Components.Agent} has the chat";
 
     /// <summary>One reply to the customer: long texts split for the channel, suggestions and media after the last part.</summary>
     private ChatState Say(ChatState state, List<RouterCall> calls, BotReply reply, DateTimeOffset now)

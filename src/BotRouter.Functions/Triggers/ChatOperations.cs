@@ -1,6 +1,7 @@
 using BotRouter.Azure;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Processing;
+using BotRouter.Core.Routing;
 using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,7 +13,7 @@ namespace BotRouter.Functions.Triggers;
 /// The operator API of one chat. Commands answer 202 once queued in the chat's inbox; the Bot Router
 /// calls they cause run in the queue-triggered processors, in order with the customer's messages.
 /// </summary>
-public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
+public sealed class ChatOperations(IChatStore store, OperatorIntake intake, RouterComponents components)
 {
     [Function("GetChat")]
     public async Task<Results<JsonHttpResult<ChatView>, ProblemHttpResult>> Get(
@@ -31,7 +32,7 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
         }
 
         var deliveries = await store.GetDeliveriesAsync(id, cancellationToken);
-        return TypedResults.Json(ChatView.Of(state, deliveries), ApiJson.Default.ChatView);
+        return TypedResults.Json(ChatView.Of(state, components, deliveries), ApiJson.Default.ChatView);
     }
 
     [Function("HandOver")]
