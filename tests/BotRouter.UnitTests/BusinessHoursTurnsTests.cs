@@ -35,7 +35,7 @@ public class BusinessHoursTurnsTests
     }
 
     private static ChatTurns FlowTurns(ConversationRules rules) =>
-        new(new FlowBot(FlowSetValidator.LoadDefault()), Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), rules);
+        new(new FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())), Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), rules);
 
     private static ChatState Chat() => ChatState.New(ChatId, DateTimeOffset.UnixEpoch) with
     {

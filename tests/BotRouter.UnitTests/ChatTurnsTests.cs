@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Contracts;
 using BotRouter.Core.Flows;
@@ -11,7 +12,7 @@ public class ChatTurnsTests
 {
     internal const string ChatId = "47e755ad-69a2-4139-a610-c53d0c8deb4b";
     private static readonly DateTimeOffset Now = new(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
-    private readonly ChatTurns turns = new(new FlowBot(FlowSetValidator.LoadDefault()), Kit.TestRouter.Requests(), new SequentialIds());
+    private readonly ChatTurns turns = new(new FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())), Kit.TestRouter.Requests(), new SequentialIds(), ConversationRules.Default);
 
     internal static InboxItem Customer(string? text, string from = "+31611111111", string to = "+3197010000000", string channel = "WhatsApp")
     {

@@ -16,7 +16,7 @@ public class SessionExpiryTests
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
     private readonly ConversationRules rules = ConversationRules.Default with { SessionTimeout = Timeout };
 
-    private ChatTurns FlowTurns() => new(new FlowBot(FlowSetValidator.LoadDefault()), Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), rules);
+    private ChatTurns FlowTurns() => new(new FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())), Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), rules);
 
     private InboxItem Customer(string text) => ChatTurnsTests.Customer(text) with { ReceivedUtc = time.GetUtcNow() };
 

@@ -20,9 +20,9 @@ public sealed record ChatView(
 /// <summary>One history entry as shown; a reply CM accepted also shows what CM last reported of its delivery.</summary>
 public sealed record HistoryView(DateTimeOffset TimeUtc, string Actor, string Action, string Outcome, string? Reference, string? Delivery)
 {
-    public static HistoryView Of(HistoryEntry h, IReadOnlyDictionary<string, Delivery.DeliveryStatus>? deliveries) =>
+    public static HistoryView Of(HistoryEntry h, IReadOnlyDictionary<string, Delivery.DeliveryStatus> deliveries) =>
         new(h.TimeUtc, h.Actor, h.Action, h.Outcome, h.Reference,
-            h.Reference is { } r && deliveries is not null && deliveries.TryGetValue(r, out var status) ? status.ToString().ToLowerInvariant() : null);
+            h.Reference is { } r && deliveries.TryGetValue(r, out var status) ? status.ToString().ToLowerInvariant() : null);
 }
 
 /// <summary>What <c>GET /api/flows</c> shows: the bot kind and the ids a hand-back may name (none for a bot without flows).</summary>

@@ -23,17 +23,9 @@ public sealed record TurnResult(ChatState State, IReadOnlyList<RouterCall> Calls
 /// back when the customer writes, and a hand-over outside its team's opening hours says when agents are back (or
 /// does not happen). Only the bot may do I/O; time comes in as arrival and <c>now</c>, never from a clock.
 /// </summary>
-public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, ConversationRules? rules = null)
+public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, ConversationRules rules)
 {
     private static readonly IReadOnlyDictionary<string, string> NoContext = new Dictionary<string, string>();
-
-    private readonly ConversationRules rules = rules ?? ConversationRules.Default;
-
-    /// <summary>The flow bot behind the port (tests and hosts that know no other bot).</summary>
-    public ChatTurns(FlowBot flows, RouterRequests requests, IIdSource ids, ConversationRules? rules = null)
-        : this(new FlowsBot(flows), requests, ids, rules)
-    {
-    }
 
     /// <summary>
     /// The seam the processor calls. Throws <see cref="BotUnavailableException"/> when the bot cannot answer

@@ -13,9 +13,6 @@ public sealed class RouterRequests(RouterComponents components, string mutationF
 {
     public RouterComponents Components => components;
 
-    public static RouterCall Reply(ChatState chat, string callId, string text, IReadOnlyList<string> suggestions) =>
-        Reply(chat, callId, new BotReply(text, [.. suggestions.Select(s => new BotSuggestion(s))]));
-
     /// <summary>A BM reply; suggestions and media travel as rich content next to the plain text.</summary>
     public static RouterCall Reply(ChatState chat, string callId, BotReply reply)
     {
