@@ -6,13 +6,15 @@ namespace BotRouter.Benchmarks;
 /// <summary>
 /// The app under test as its own process: by default the Release dev host (<c>dotnet BotRouter.DevHost.dll</c>),
 /// or any command given by <c>BENCH_APP_CMD</c> / <c>--app-cmd</c> (run with <c>sh -c</c>, e.g. a local Functions
-/// host) that serves the same HTTP surface at <c>DevHost__Urls</c>. Its output goes to a log file; lines with event
-/// id 1101 (chat busy, signal put back) are counted.
+/// host) that serves the same HTTP surface at <c>DevHost__Urls</c>. Its output goes to a log file (the last lines
+/// kept for error messages); lines with event id 1101 (chat busy, signal put back) are counted. The soak runs its
+/// instances with it too. Disposing kills it and its children.
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StreamWriter log;
+    private readonly Queue<string> tail = new();
     private long busyEvents;
 
     private AppProcess(Process process, StreamWriter log, string baseUrl)
@@ -26,12 +28,30 @@ public sealed class AppProcess : IAsyncDisposable
 
     public int Pid => process.Id;
 
+    public bool HasExited => process.HasExited;
+
+    /// <summary>The last 40 lines of its output.</summary>
+    public string Tail
+    {
+        get
+        {
+            lock (log)
+            {
+                return string.Join('\n', tail);
+            }
+        }
+    }
+
     public long BusyEvents => Interlocked.Read(ref busyEvents);
 
     public static string DefaultCommand(string root) =>
-        $"exec dotnet \"{Path.Combine(root, "tools", "BotRouter.DevHost", "bin", "Release", "net10.0", "BotRouter.DevHost.dll")}\"";
+        RunCommand(Path.Combine(root, "tools", "BotRouter.DevHost", "bin", "Release", "net10.0", "BotRouter.DevHost.dll"));
 
-    public static async Task<AppProcess> StartAsync(string command, string root, IReadOnlyDictionary<string, string> environment, string baseUrl, string logPath, HttpClient http)
+    /// <summary>The command that runs this run command's build (<c>dotnet BotRouter.DevHost.dll</c>), in place of the shell.</summary>
+    public static string RunCommand(string devHostDll) => $"exec dotnet \"{devHostDll}\"";
+
+    /// <param name="healthTimeout">How long it may take to answer <c>GET /api/health</c>; 90 s unless given.</param>
+    public static async Task<AppProcess> StartAsync(string command, string root, IReadOnlyDictionary<string, string> environment, string baseUrl, string logPath, HttpClient http, TimeSpan? healthTimeout = null)
     {
         var start = new ProcessStartInfo("/bin/sh")
         {
@@ -57,7 +77,7 @@ public sealed class AppProcess : IAsyncDisposable
 
         try
         {
-            await WaitHealthyAsync(process, baseUrl, logPath, http);
+            await app.WaitHealthyAsync(logPath, http, healthTimeout ?? TimeSpan.FromSeconds(90));
             return app;
         }
         catch
@@ -67,31 +87,31 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    private static async Task WaitHealthyAsync(Process process, string baseUrl, string logPath, HttpClient http)
+    private async Task WaitHealthyAsync(string logPath, HttpClient http, TimeSpan timeout)
     {
         var deadline = Stopwatch.GetTimestamp();
         while (true)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"The app exited with code {process.ExitCode} before it was healthy; see {logPath}.");
+                throw new InvalidOperationException($"The app at {BaseUrl} exited with code {process.ExitCode} before it was healthy; see {logPath}:\n{Tail}");
             }
 
             try
             {
-                using var response = await http.GetAsync(new Uri(baseUrl + "/api/health"));
+                using var response = await http.GetAsync(new Uri(BaseUrl + "/api/health"));
                 if (response.IsSuccessStatusCode)
                 {
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
             }
 
-            if (Stopwatch.GetElapsedTime(deadline) > TimeSpan.FromSeconds(90))
+            if (Stopwatch.GetElapsedTime(deadline) > timeout)
             {
-                throw new TimeoutException($"The app did not answer /api/health within 90 s; see {logPath}.");
+                throw new TimeoutException($"The app at {BaseUrl} did not answer /api/health within {timeout}; see {logPath}:\n{Tail}");
             }
 
             await Task.Delay(200);
@@ -113,6 +133,46 @@ public sealed class AppProcess : IAsyncDisposable
         lock (log)
         {
             log.WriteLine(line);
+            tail.Enqueue(line);
+            if (tail.Count > 40)
+            {
+                tail.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>The Functions worker processes under it (command line contains <c>BotRouter.Functions.dll</c>).</summary>
+    public IReadOnlyList<int> WorkerPids() =>
+        Tree(process.Id).Where(pid => pid != process.Id && CommandLine(pid).Contains("BotRouter.Functions.dll", StringComparison.Ordinal)).ToList();
+
+    /// <summary>SIGKILL to its Functions worker (only ever one of ours); the pid killed, or null.</summary>
+    public int? KillWorker()
+    {
+        foreach (var pid in WorkerPids())
+        {
+            try
+            {
+                using var worker = Process.GetProcessById(pid);
+                worker.Kill(); // SIGKILL
+                return pid;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+            }
+        }
+
+        return null;
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty;
         }
     }
 

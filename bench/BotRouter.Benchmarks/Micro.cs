@@ -5,6 +5,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Contracts;
 using BotRouter.Core.Flows;
@@ -28,7 +29,7 @@ public class PureParts
     public PureParts()
     {
         bot = new FlowBot(FlowSetValidator.LoadDefault());
-        turns = new ChatTurns(bot, new RouterRequests("CmBot"), new GuidIdSource());
+        turns = new ChatTurns(new FlowsBot(bot), new RouterRequests(new RouterComponents("CmBot", "CustomerContact"), "component"), new GuidIdSource(), ConversationRules.Default);
         var chatId = Guid.NewGuid().ToString();
         webhook = Encoding.UTF8.GetBytes(Scenario.WebhookBody(chatId, Guid.NewGuid().ToString(), "+31600000001", "hi", Guid.NewGuid().ToString()));
         var now = DateTimeOffset.UtcNow;
@@ -50,7 +51,7 @@ public class PureParts
     public Task<TurnResult> ApplyFollowUp() => turns.ApplyAsync(answering, item, DateTimeOffset.UtcNow, CancellationToken.None);
 
     [Benchmark(Description = "RouterRequests.Reply (BM body)")]
-    public RouterCall Reply() => RouterRequests.Reply(answering, "call-1", "Hi! I'm the virtual assistant. What can I help you with?", suggestions);
+    public RouterCall Reply() => RouterRequests.Reply(answering, "call-1", new BotReply("Hi! I'm the virtual assistant. What can I help you with?", [.. suggestions.Select(s => new BotSuggestion(s))]));
 
     public static void Run(string resultsDirectory)
     {

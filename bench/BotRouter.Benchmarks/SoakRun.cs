@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using BotRouter.Azure;
+using BotRouter.Benchmarks;
 using BotRouter.DevHost;
 
 namespace BotRouter.Soak;
@@ -206,7 +207,7 @@ public sealed class SoakRun : IDisposable
     private readonly SoakResult result = new();
     private SemaphoreSlim senders = null!;
     private SoakRouter router = null!;
-    private List<SoakApp> apps = [];
+    private List<AppProcess> apps = [];
     private int acknowledgedMessages;
     private QueueClient? inbound;
 
@@ -295,7 +296,7 @@ public sealed class SoakRun : IDisposable
                     ["DOTNET_ENVIRONMENT"] = "Production",
                 };
                 var log = Path.Combine(o.LogDirectory, $"soak-app-{i + 1}-{Environment.ProcessId}.log");
-                apps.Add(await SoakApp.StartAsync(o.DevHostDll, root, environment, log, http, TimeSpan.FromSeconds(120)));
+                apps.Add(await AppProcess.StartAsync(AppProcess.RunCommand(o.DevHostDll), root, environment, url, log, http, TimeSpan.FromSeconds(120)));
                 Say($"instance {i + 1}: pid {apps[^1].Pid} at {url}, log {log}");
             }
 
@@ -354,7 +355,7 @@ public sealed class SoakRun : IDisposable
             {
                 var before = RepliesOf(chat.Number).Count;
                 var mutationsBefore = router.Delivered.Count(c => c.Key == chat.ChatId);
-                var (status, _) = await PostAsync(apps[0].Url, chat, step, Body(chat, step));
+                var (status, _) = await PostAsync(apps[0].BaseUrl, chat, step, Body(chat, step));
                 if (status is not (200 or 202))
                 {
                     throw new InvalidOperationException($"reference: {step.Kind} '{step.Text}' answered {status}");
@@ -463,7 +464,7 @@ public sealed class SoakRun : IDisposable
             result.WebhookStatuses.AddOrUpdate(status == -1 ? "no connection" : status.ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
             if (status is 200 or 202)
             {
-                result.AcknowledgedByInstance.AddOrUpdate(apps.FindIndex(a => a.Url == url) + 1, 1, (_, n) => n + 1);
+                result.AcknowledgedByInstance.AddOrUpdate(apps.FindIndex(a => a.BaseUrl == url) + 1, 1, (_, n) => n + 1);
             }
 
             if (status is 200 or 202 || (status is >= 400 and < 500 and not 408 and not 429))
@@ -480,7 +481,7 @@ public sealed class SoakRun : IDisposable
     private async Task RunChatAsync(ChatRun chat)
     {
         var random = new Random(o.Seed * 7919 + chat.Index);
-        string Url() => apps[random.Next(apps.Count)].Url;
+        string Url() => apps[random.Next(apps.Count)].BaseUrl;
         foreach (var step in chat.Steps)
         {
             var body = Body(chat, step);
@@ -632,7 +633,7 @@ public sealed class SoakRun : IDisposable
                 {
                     rounds++;
                     lastReplay = clock.Elapsed;
-                    using var replay = await http.PostAsync(new Uri(apps[0].Url + "/api/poison/replay"), new StringContent("{}", Encoding.UTF8, "application/json"));
+                    using var replay = await http.PostAsync(new Uri(apps[0].BaseUrl + "/api/poison/replay"), new StringContent("{}", Encoding.UTF8, "application/json"));
                     var body = JsonNode.Parse(await replay.Content.ReadAsStringAsync());
                     var n = body?["replayed"]?.GetValue<int>() ?? 0;
                     result.PoisonReplayed += n;
@@ -679,7 +680,7 @@ public sealed class SoakRun : IDisposable
     {
         try
         {
-            var body = JsonNode.Parse(await http.GetStringAsync(new Uri(apps[0].Url + "/api/poison")));
+            var body = JsonNode.Parse(await http.GetStringAsync(new Uri(apps[0].BaseUrl + "/api/poison")));
             return body?["messages"]?.AsArray().Count ?? 0;
         }
         catch (HttpRequestException)

@@ -39,11 +39,10 @@ public static class BotRouterServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IIdSource, GuidIdSource>();
         services.AddBot(configuration);
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<BotRouterOptions>>().Value;
-            return new RouterRequests(o.BotComponentId, o.MutationFormat);
-        });
+        services.AddSingleton(sp => RouterComponents.Of(sp.GetRequiredService<IOptions<BotRouterOptions>>().Value));
+        services.AddSingleton(sp => new RouterRequests(
+            sp.GetRequiredService<RouterComponents>(),
+            sp.GetRequiredService<IOptions<BotRouterOptions>>().Value.MutationFormat));
         services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>());
         services.AddSingleton(sp =>

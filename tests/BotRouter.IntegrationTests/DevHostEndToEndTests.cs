@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using BotRouter.DevHost;
 using BotRouter.IntegrationTests.Infrastructure;
 
 namespace BotRouter.IntegrationTests;
@@ -16,9 +14,8 @@ public sealed class DevHostEndToEndTests(DevHostEndToEndTests.OwnAzurite azurite
     private const string AccountId = "e17acdef-c918-423d-a01b-1000cd084f6a";
     private readonly string appUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
     private readonly string simulatorUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
-    private readonly StringBuilder output = new();
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private Process? process;
+    private DevHostProcess? run;
 
     /// <summary>The host's queue listeners take every signal they see, so it gets an Azurite no other test uses.</summary>
     public sealed class OwnAzurite : IAsyncLifetime
@@ -34,64 +31,24 @@ public sealed class DevHostEndToEndTests(DevHostEndToEndTests.OwnAzurite azurite
 
     public async ValueTask InitializeAsync()
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "BotRouter.DevHost.dll");
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryRoot.Find(), RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        start.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
-        start.Environment["DevHost__Urls"] = appUrl;
-        start.Environment["Simulator__Urls"] = simulatorUrl;
-        start.Environment["BotRouter__AccountId"] = AccountId;
-        start.Environment["BotRouter__ProductToken"] = "e2e-token";
-        process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
+        run = DevHostProcess.Start(new Dictionary<string, string>
         {
-            try
-            {
-                using var health = await http.GetAsync($"{appUrl}/api/health");
-                if (health.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"The dev host did not become healthy:\n{Output}");
-            }
-
-            await Task.Delay(250);
-        }
-    }
-
-    private string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["DevHost__Urls"] = appUrl,
+            ["Simulator__Urls"] = simulatorUrl,
+            ["BotRouter__AccountId"] = AccountId,
+            ["BotRouter__ProductToken"] = "e2e-token",
+        });
+        await run.WaitHealthyAsync(appUrl, TimeSpan.FromSeconds(90));
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (process is { HasExited: false })
+        if (run is not null)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            await run.DisposeAsync();
         }
 
-        process?.Dispose();
         http.Dispose();
     }
 
@@ -139,19 +96,28 @@ public sealed class DevHostEndToEndTests(DevHostEndToEndTests.OwnAzurite azurite
         Assert.Equal(0, stats!["rejectedBotSends"]!.GetValue<int>());
     }
 
-    private async Task<JsonNode> PollAsync(Func<Task<JsonNode?>> probe)
+    [Fact]
+    public async Task The_real_worker_answers_typed_results_and_problem_details_as_the_functions_return_them()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
+        var ct = TestContext.Current.CancellationToken;
+        using var invalid = await http.PostAsync($"{appUrl}/api/webhook", new StringContent("{not json", Encoding.UTF8, "application/json"), ct);
+        Assert.Equal(400, (int)invalid.StatusCode);
+        Assert.Equal("application/problem+json", invalid.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Invalid JSON", (await invalid.Content.ReadFromJsonAsync<JsonObject>(ct))!["title"]!.GetValue<string>());
 
-            await Task.Delay(200);
-        }
+        using var badId = await http.PostAsync($"{appUrl}/api/chats/nope/takeover", new StringContent(string.Empty), ct);
+        Assert.Equal(400, (int)badId.StatusCode);
+        Assert.Equal("application/problem+json", badId.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Invalid chatId", (await badId.Content.ReadFromJsonAsync<JsonObject>(ct))!["title"]!.GetValue<string>());
 
-        throw new TimeoutException($"Nothing arrived within 30 s. Dev host output:\n{Output}");
+        using var unknown = await http.GetAsync($"{appUrl}/api/chats/{Guid.NewGuid()}", ct);
+        Assert.Equal(404, (int)unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+
+        using var hours = await http.GetAsync($"{appUrl}/api/hours", ct);
+        Assert.Equal(200, (int)hours.StatusCode);
+        Assert.Equal("application/json", hours.Content.Headers.ContentType?.MediaType);
     }
+
+    private Task<JsonNode> PollAsync(Func<Task<JsonNode?>> probe) => run!.PollAsync(probe, TimeSpan.FromSeconds(30));
 }

@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
-using BotRouter.DevHost;
 using BotRouter.IntegrationTests.Infrastructure;
 
 namespace BotRouter.IntegrationTests;
@@ -15,68 +12,33 @@ public sealed class DevHostRestBotTests(DevHostEndToEndTests.OwnAzurite azurite)
 {
     private readonly string appUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
     private readonly string simulatorUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
-    private readonly StringBuilder output = new();
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private RestBotFake bot = null!;
-    private Process? process;
+    private DevHostProcess? run;
 
     public async ValueTask InitializeAsync()
     {
         bot = await RestBotFake.StartAsync();
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryRoot.Find(), RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "BotRouter.DevHost.dll"));
-        start.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
-        start.Environment["DevHost__Urls"] = appUrl;
-        start.Environment["Simulator__Urls"] = simulatorUrl;
-        start.Environment["BotRouter__AccountId"] = "5b0e3c1e-8a55-4f57-9d8e-6c2b7f0a1d42";
-        start.Environment["BotRouter__ProductToken"] = "e2e-token";
-        start.Environment["Bot__Kind"] = "rest";
-        start.Environment["Bot__Url"] = bot.Url;
-        process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        await PollAsync(async () =>
+        run = DevHostProcess.Start(new Dictionary<string, string>
         {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The dev host exited:\n{Output}");
-            }
-
-            try
-            {
-                using var health = await http.GetAsync($"{appUrl}/api/health");
-                return health.IsSuccessStatusCode ? new JsonObject() : null;
-            }
-            catch (HttpRequestException)
-            {
-                return null;
-            }
-        }, TimeSpan.FromSeconds(90));
-    }
-
-    private string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["DevHost__Urls"] = appUrl,
+            ["Simulator__Urls"] = simulatorUrl,
+            ["BotRouter__AccountId"] = "5b0e3c1e-8a55-4f57-9d8e-6c2b7f0a1d42",
+            ["BotRouter__ProductToken"] = "e2e-token",
+            ["Bot__Kind"] = "rest",
+            ["Bot__Url"] = bot.Url,
+        });
+        await run.WaitHealthyAsync(appUrl, TimeSpan.FromSeconds(90));
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (process is { HasExited: false })
+        if (run is not null)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            await run.DisposeAsync();
         }
 
-        process?.Dispose();
         http.Dispose();
         await bot.DisposeAsync();
     }
@@ -117,19 +79,5 @@ public sealed class DevHostRestBotTests(DevHostEndToEndTests.OwnAzurite azurite)
         Assert.Contains("disable", simulated.ToJsonString(), StringComparison.OrdinalIgnoreCase);
     }
 
-    private async Task<JsonNode> PollAsync(Func<Task<JsonNode?>> probe, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"Nothing arrived within {timeout}. Dev host output:\n{Output}");
-    }
+    private Task<JsonNode> PollAsync(Func<Task<JsonNode?>> probe, TimeSpan timeout) => run!.PollAsync(probe, timeout);
 }

@@ -119,7 +119,44 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
             calls[2].Json));
         var view = await app.ExecuteAsync(r => app.Function<ChatOperations>().Get(r, chatId, CancellationToken.None));
         Assert.Equal("agent", view.Problem("mode"));
+        Assert.Equal("CustomerContact", view.Problem("component"));
         Assert.Equal("general", view.Json!["context"]!["team"]!.GetValue<string>());
+        var handOver = view.Json!["history"]!.AsArray().Last(h => h!["action"]!.GetValue<string>() == "hand-over")!;
+        Assert.Equal("disableComponent CmBot with context team=general; CustomerContact has the chat", handOver["outcome"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_chat_view_and_history_name_the_configured_components_and_no_router_call_names_the_agent()
+    {
+        await using var custom = await AppHarness.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["BotRouter:BotComponentId"] = "OurBot",
+            ["BotRouter:AgentComponentId"] = "OurAgents",
+        });
+        var chatId = AppHarness.NewChatId();
+        async Task<HttpAnswer> View() => await custom.ExecuteAsync(r => custom.Function<ChatOperations>().Get(r, chatId, CancellationToken.None));
+        async Task Run(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<BotRouter.Functions.Http.AcceptedWithSignal>> call)
+        {
+            Assert.Equal(202, (await custom.ExecuteAsync(r => call(custom.Function<ChatOperations>(), r))).Status);
+            await custom.DrainAsync(chatId);
+        }
+
+        Assert.Equal(200, (await custom.ExecuteAsync(r => custom.Function<Webhook>().Run(r, CancellationToken.None), custom.Webhook(chatId, "hello"))).Status);
+        await custom.DrainAsync(chatId);
+        Assert.Equal("OurBot", (await View()).Problem("component"));
+
+        await Run((f, r) => f.TakeOver(r, chatId, CancellationToken.None));
+        var taken = await View();
+        Assert.Equal("OurAgents", taken.Problem("component"));
+        Assert.Equal("disableComponent OurBot; OurAgents has the chat", taken.Json!["history"]!.AsArray().Last(h => h!["action"]!.GetValue<string>() == "take-over")!["outcome"]!.GetValue<string>());
+
+        await Run((f, r) => f.HandBack(r, chatId, CancellationToken.None));
+        Assert.Equal("OurBot", (await View()).Problem("component"));
+
+        var mutations = custom.Router.Calls.Where(c => c.Path.EndsWith("/mutationrequests", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, mutations.Count);
+        Assert.All(mutations, m => Assert.Equal("OurBot", m.Json!["Mutations"]![0]!["ComponentId"]!.GetValue<string>()));
+        Assert.DoesNotContain(custom.Router.Calls, c => c.Body.Contains("OurAgents", StringComparison.Ordinal) || c.Path.Contains("OurAgents", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Routing;
 
@@ -27,7 +28,7 @@ public sealed class CoreRequestsTests : SimulatorTest
     public async Task Reply_with_suggestions_built_by_the_app_reaches_the_customer()
     {
         var chat = await ChatFromWebhookAsync();
-        var reply = RouterRequests.Reply(chat, "call-1", "How can I help?", ["Billing", "Agent"]);
+        var reply = RouterRequests.Reply(chat, "call-1", BotReply.Of("How can I help?", "Billing", "Agent"));
 
         using var response = await PostAsync("/conversational/bmproxy/v1/accounts/{accountId}", reply, chat.ChatId);
 
@@ -41,11 +42,11 @@ public sealed class CoreRequestsTests : SimulatorTest
     public async Task Hand_over_then_hand_back_built_by_the_app_is_accepted_in_order()
     {
         var chat = await ChatFromWebhookAsync();
-        var requests = new RouterRequests("CmBot");
+        var requests = new RouterRequests(new RouterComponents("CmBot", "CustomerContact"), "component");
         const string control = "/conversational/control/v1/accounts/{accountId}/sessions/";
 
         using var disable = await PostAsync(control + "mutationrequests", requests.Disable(chat, "c1", new Dictionary<string, string> { ["team"] = "billing" }), chat.ChatId);
-        using var quietReply = await PostAsync("/conversational/bmproxy/v1/accounts/{accountId}", RouterRequests.Reply(chat, "c2", "too late", []), chat.ChatId);
+        using var quietReply = await PostAsync("/conversational/bmproxy/v1/accounts/{accountId}", RouterRequests.Reply(chat, "c2", BotReply.Of("too late")), chat.ChatId);
         using var enable = await PostAsync(control + "mutationrequests", requests.Enable(chat, "c3"), chat.ChatId);
         using var position = await PostAsync(control + "positionrequests", RouterRequests.Position(chat, "c4", "main", "start"), chat.ChatId);
 

@@ -35,7 +35,7 @@ public class BusinessHoursTurnsTests
     }
 
     private static ChatTurns FlowTurns(ConversationRules rules) =>
-        new(new FlowBot(FlowSetValidator.LoadDefault()), new RouterRequests("CmBot"), new ChatTurnsTests.SequentialIds(), rules);
+        new(new FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())), Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), rules);
 
     private static ChatState Chat() => ChatState.New(ChatId, DateTimeOffset.UnixEpoch) with
     {
@@ -95,7 +95,7 @@ public class BusinessHoursTurnsTests
     {
         var bot = new ScriptedBot().Then(new BotAnswer([BotReply.Of("Passing you on.")], new BotHandOver(new Dictionary<string, string> { ["team"] = "night-desk" })));
 
-        var result = await ApplyAsync(new ChatTurns(bot, new RouterRequests("CmBot"), new ChatTurnsTests.SequentialIds(), Rules()), Chat(), ChatTurnsTests.Customer("help"));
+        var result = await ApplyAsync(new ChatTurns(bot, Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), Rules()), Chat(), ChatTurnsTests.Customer("help"));
 
         Assert.Equal(["Passing you on.", Mutation.Disable], Seen(result)); // night-desk has the default hours: always open
     }
@@ -105,7 +105,7 @@ public class BusinessHoursTurnsTests
     {
         var bot = new ScriptedBot().Then(new BotAnswer([BotReply.Of("Let me find you a colleague.")], new BotHandOver(new Dictionary<string, string> { ["team"] = "general" })));
 
-        var result = await ApplyAsync(new ChatTurns(bot, new RouterRequests("CmBot"), new ChatTurnsTests.SequentialIds(), Rules()), Chat(), ChatTurnsTests.Customer("help"));
+        var result = await ApplyAsync(new ChatTurns(bot, Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), Rules()), Chat(), ChatTurnsTests.Customer("help"));
 
         Assert.Equal(["Let me find you a colleague.", "We are closed; back Friday 27 November 09:00.", Mutation.Disable], Seen(result));
     }

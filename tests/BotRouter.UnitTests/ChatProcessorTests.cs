@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Configuration;
 using BotRouter.Core.Contracts;
@@ -29,7 +30,7 @@ public class ChatProcessorTests
     {
         store = new InMemoryChatStore(time, options.LeaseDuration);
         breaker = new RouteBreaker(Options.Create(options), time);
-        var turns = new ChatTurns(new FlowBot(FlowSetValidator.LoadDefault()), new RouterRequests("CmBot"), new GuidIdSource());
+        var turns = new ChatTurns(new FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())), Kit.TestRouter.Requests(), new GuidIdSource(), ConversationRules.Default);
         processor = new ChatProcessor(store, signals, router, turns, gate, breaker, Options.Create(options), time, NullLogger<ChatProcessor>.Instance);
     }
 

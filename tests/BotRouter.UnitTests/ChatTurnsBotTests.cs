@@ -15,7 +15,7 @@ public class ChatTurnsBotTests
     private const string ChatId = ChatTurnsTests.ChatId;
     private static readonly DateTimeOffset Now = new(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
 
-    private static ChatTurns Turns(IBot bot) => new(bot, new RouterRequests("CmBot"), new ChatTurnsTests.SequentialIds());
+    private static ChatTurns Turns(IBot bot) => new(bot, Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), ConversationRules.Default);
 
     private static Task<TurnResult> Apply(ChatTurns turns, ChatState state, InboxItem item) => turns.ApplyAsync(state, item, Now, CancellationToken.None);
 

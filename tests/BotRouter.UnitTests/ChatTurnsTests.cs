@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Contracts;
 using BotRouter.Core.Flows;
@@ -11,7 +12,7 @@ public class ChatTurnsTests
 {
     internal const string ChatId = "47e755ad-69a2-4139-a610-c53d0c8deb4b";
     private static readonly DateTimeOffset Now = new(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
-    private readonly ChatTurns turns = new(new FlowBot(FlowSetValidator.LoadDefault()), new RouterRequests("CmBot"), new SequentialIds());
+    private readonly ChatTurns turns = new(new FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())), Kit.TestRouter.Requests(), new SequentialIds(), ConversationRules.Default);
 
     internal static InboxItem Customer(string? text, string from = "+31611111111", string to = "+3197010000000", string channel = "WhatsApp")
     {
@@ -84,6 +85,18 @@ public class ChatTurnsTests
         Assert.Equal($$"""{"ChatId":"{{ChatId}}","Mutations":[{"$type":"disableComponent","ComponentId":"CmBot"}]}""", call.Body);
         Assert.Equal(RoutingMode.Agent, result.State.Mode);
         Assert.Equal(before.Epoch + 1, result.State.Epoch);
+        Assert.Equal(("take-over", "disableComponent CmBot; CustomerContact has the chat"), (result.State.History[^1].Action, result.State.History[^1].Outcome));
+    }
+
+    [Fact]
+    public void The_chat_view_names_the_component_that_answers_in_each_mode()
+    {
+        var components = new RouterComponents("OurBot", "OurAgents");
+        var chat = ChatState.New(ChatId, Now);
+        var none = new Dictionary<string, Core.Delivery.DeliveryStatus>();
+
+        Assert.Equal("OurBot", ChatView.Of(chat, components, none).Component);
+        Assert.Equal("OurAgents", ChatView.Of(chat.WithMode(RoutingMode.Agent), components, none).Component);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Configuration;
 using BotRouter.Core.Contracts;
@@ -33,7 +34,7 @@ public sealed class ConversationLifeProcessorTests : IDisposable
     private void Use(ConversationRules rules)
     {
         store = new InMemoryChatStore(time, options.LeaseDuration);
-        var turns = new ChatTurns(new FlowBot(FlowSetValidator.LoadDefault()), new RouterRequests("CmBot"), new GuidIdSource(), rules);
+        var turns = new ChatTurns(new FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())), Kit.TestRouter.Requests(), new GuidIdSource(), rules);
         processor = new ChatProcessor(store, new RecordingSignals(), router, turns, new ChatGate(), new RouteBreaker(Options.Create(options), time), Options.Create(options), time, NullLogger<ChatProcessor>.Instance);
     }
 

@@ -12,7 +12,7 @@ public class MutationFormatTests
     [Fact]
     public void Component_format_is_the_seeds_body()
     {
-        var requests = new RouterRequests("CmBot", "component");
+        var requests = Kit.TestRouter.Requests("component");
 
         Assert.Equal(
             $$$"""{"ChatId":"{{{ChatId}}}","Mutations":[{"$type":"disableComponent","ComponentId":"CmBot"}],"Context":{"team":"billing"}}""",
@@ -25,7 +25,7 @@ public class MutationFormatTests
     [Fact]
     public void Rule_format_is_the_body_of_cms_routing_control_docs()
     {
-        var requests = new RouterRequests("CmBot", "rule");
+        var requests = Kit.TestRouter.Requests("rule");
 
         Assert.Equal(
             $$$"""{"ChatId":"{{{ChatId}}}","Mutations":[{"$type":"ruleMutation","action":"Disable","operator":"And","targetAdapterId":"CmBot"}],"Context":{"team":"billing"}}""",
@@ -38,6 +38,6 @@ public class MutationFormatTests
     [Fact]
     public void The_format_is_read_in_any_case()
     {
-        Assert.Contains("ruleMutation", new RouterRequests("CmBot", "Rule").Enable(Chat, "c").Body, StringComparison.Ordinal);
+        Assert.Contains("ruleMutation", Kit.TestRouter.Requests("Rule").Enable(Chat, "c").Body, StringComparison.Ordinal);
     }
 }

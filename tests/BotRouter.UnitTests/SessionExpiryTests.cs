@@ -16,7 +16,7 @@ public class SessionExpiryTests
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
     private readonly ConversationRules rules = ConversationRules.Default with { SessionTimeout = Timeout };
 
-    private ChatTurns FlowTurns() => new(new FlowBot(FlowSetValidator.LoadDefault()), new RouterRequests("CmBot"), new ChatTurnsTests.SequentialIds(), rules);
+    private ChatTurns FlowTurns() => new(new FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())), Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), rules);
 
     private InboxItem Customer(string text) => ChatTurnsTests.Customer(text) with { ReceivedUtc = time.GetUtcNow() };
 
@@ -69,7 +69,7 @@ public class SessionExpiryTests
     public async Task A_bot_with_its_own_state_is_told_the_session_is_new_and_gets_no_saved_state()
     {
         var bot = new ScriptedBot();
-        var turns = new ChatTurns(bot, new RouterRequests("CmBot"), new ChatTurnsTests.SequentialIds(), rules);
+        var turns = new ChatTurns(bot, Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), rules);
         var state = ChatState.New(ChatTurnsTests.ChatId, time.GetUtcNow()) with { LastCustomerUtc = time.GetUtcNow(), BotState = """{"turns":["yesterday"]}""" };
 
         time.Advance(TimeSpan.FromHours(20));
@@ -86,7 +86,7 @@ public class SessionExpiryTests
     public async Task A_bot_with_its_own_state_keeps_it_inside_the_session_timeout()
     {
         var bot = new ScriptedBot();
-        var turns = new ChatTurns(bot, new RouterRequests("CmBot"), new ChatTurnsTests.SequentialIds(), rules);
+        var turns = new ChatTurns(bot, Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), rules);
         var state = ChatState.New(ChatTurnsTests.ChatId, time.GetUtcNow()) with { LastCustomerUtc = time.GetUtcNow(), BotState = "memory" };
 
         time.Advance(TimeSpan.FromMinutes(29));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BotRouter.Core.Bots;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Configuration;
 using BotRouter.Core.Contracts;
@@ -18,7 +19,7 @@ public class StaleHandOverTests
     private readonly ScriptedBot bot = new();
 
     private static ChatTurns FlowTurns(TimeSpan? idle) =>
-        new(new FlowBot(FlowSetValidator.LoadDefault()), new RouterRequests("CmBot"), new ChatTurnsTests.SequentialIds(), ConversationRules.Default with { AgentIdleTimeout = idle });
+        new(new FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())), Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), ConversationRules.Default with { AgentIdleTimeout = idle });
 
     private InboxItem Customer(string text) => ChatTurnsTests.Customer(text) with { ReceivedUtc = time.GetUtcNow() };
 
@@ -100,7 +101,7 @@ public class StaleHandOverTests
     [Fact]
     public async Task A_bot_with_its_own_state_answers_the_handed_back_message_as_a_new_session()
     {
-        var turns = new ChatTurns(bot, new RouterRequests("CmBot"), new ChatTurnsTests.SequentialIds(), ConversationRules.Default with { AgentIdleTimeout = Idle });
+        var turns = new ChatTurns(bot, Kit.TestRouter.Requests(), new ChatTurnsTests.SequentialIds(), ConversationRules.Default with { AgentIdleTimeout = Idle });
         var state = HandedOver();
 
         time.Advance(TimeSpan.FromDays(2));

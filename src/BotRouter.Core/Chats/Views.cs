@@ -1,9 +1,11 @@
 namespace BotRouter.Core.Chats;
 
 /// <summary>What <c>GET /api/chats/{chatId}</c> shows. Phone numbers are left out on purpose.</summary>
+/// <param name="Component">The component that answers the customer: the bot component in bot mode, the agent component in agent mode.</param>
 public sealed record ChatView(
     string ChatId,
     RoutingMode Mode,
+    string Component,
     string? FlowId,
     string? StepId,
     IReadOnlyDictionary<string, string> Context,
@@ -11,16 +13,16 @@ public sealed record ChatView(
     DateTimeOffset UpdatedUtc,
     IReadOnlyList<HistoryView> History)
 {
-    public static ChatView Of(ChatState s, IReadOnlyDictionary<string, Delivery.DeliveryStatus>? deliveries = null) =>
-        new(s.ChatId, s.Mode, s.FlowId, s.StepId, s.Context, s.Channel, s.UpdatedUtc, [.. s.History.Select(h => HistoryView.Of(h, deliveries))]);
+    public static ChatView Of(ChatState s, Routing.RouterComponents components, IReadOnlyDictionary<string, Delivery.DeliveryStatus> deliveries) =>
+        new(s.ChatId, s.Mode, components.Owner(s.Mode), s.FlowId, s.StepId, s.Context, s.Channel, s.UpdatedUtc, [.. s.History.Select(h => HistoryView.Of(h, deliveries))]);
 }
 
 /// <summary>One history entry as shown; a reply CM accepted also shows what CM last reported of its delivery.</summary>
 public sealed record HistoryView(DateTimeOffset TimeUtc, string Actor, string Action, string Outcome, string? Reference, string? Delivery)
 {
-    public static HistoryView Of(HistoryEntry h, IReadOnlyDictionary<string, Delivery.DeliveryStatus>? deliveries) =>
+    public static HistoryView Of(HistoryEntry h, IReadOnlyDictionary<string, Delivery.DeliveryStatus> deliveries) =>
         new(h.TimeUtc, h.Actor, h.Action, h.Outcome, h.Reference,
-            h.Reference is { } r && deliveries is not null && deliveries.TryGetValue(r, out var status) ? status.ToString().ToLowerInvariant() : null);
+            h.Reference is { } r && deliveries.TryGetValue(r, out var status) ? status.ToString().ToLowerInvariant() : null);
 }
 
 /// <summary>What <c>GET /api/flows</c> shows: the bot kind and the ids a hand-back may name (none for a bot without flows).</summary>

@@ -23,17 +23,9 @@ public sealed record TurnResult(ChatState State, IReadOnlyList<RouterCall> Calls
 /// back when the customer writes, and a hand-over outside its team's opening hours says when agents are back (or
 /// does not happen). Only the bot may do I/O; time comes in as arrival and <c>now</c>, never from a clock.
 /// </summary>
-public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, ConversationRules? rules = null)
+public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, ConversationRules rules)
 {
     private static readonly IReadOnlyDictionary<string, string> NoContext = new Dictionary<string, string>();
-
-    private readonly ConversationRules rules = rules ?? ConversationRules.Default;
-
-    /// <summary>The flow bot behind the port (tests and hosts that know no other bot).</summary>
-    public ChatTurns(FlowBot flows, RouterRequests requests, IIdSource ids, ConversationRules? rules = null)
-        : this(new FlowsBot(flows), requests, ids, rules)
-    {
-    }
 
     /// <summary>
     /// The seam the processor calls. Throws <see cref="BotUnavailableException"/> when the bot cannot answer
@@ -142,14 +134,14 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
 
                 var call = requests.Disable(state, ids.NewId(), context);
                 calls.Add(call);
-                return new TurnResult(state.Record(now, Actors.Operator, "hand-over", call.Summary), calls) { Events = events };
+                return new TurnResult(state.Record(now, Actors.Operator, "hand-over", ToAgent(call)), calls) { Events = events };
             }
 
             case OperatorAction.TakeOver:
             {
                 state = state.WithMode(RoutingMode.Agent);
                 var call = requests.Disable(state, ids.NewId(), null);
-                return new TurnResult(state.Record(now, Actors.Operator, "take-over", call.Summary), [call]);
+                return new TurnResult(state.Record(now, Actors.Operator, "take-over", ToAgent(call)), [call]);
             }
 
             case OperatorAction.HandBack:
@@ -275,9 +267,12 @@ public sealed class ChatTurns(IBot bot, RouterRequests requests, IIdSource ids, 
 
         var disable = requests.Disable(state, ids.NewId(), handOver.Context);
         calls.Add(disable);
-        state = state.Record(now, Actors.Bot, "hand-over", disable.Summary);
+        state = state.Record(now, Actors.Bot, "hand-over", ToAgent(disable));
         return new TurnResult(state, calls) { Events = events };
     }
+
+    /// <summary>A hand-over's or take-over's history outcome: the mutation, and the agent component that has the chat now.</summary>
+    private string ToAgent(RouterCall disable) => $"{disable.Summary}; {requests.Components.Agent} has the chat";
 
     /// <summary>One reply to the customer: long texts split for the channel, suggestions and media after the last part.</summary>
     private ChatState Say(ChatState state, List<RouterCall> calls, BotReply reply, DateTimeOffset now)

@@ -7,11 +7,11 @@ using BotRouter.Core.Contracts;
 namespace BotRouter.Core.Routing;
 
 /// <summary>Builds the exact bodies of the Bot Router calls (BMProxy, mutation, position, reset).</summary>
+/// <param name="components">The bot component is the one mutations disable and enable; the agent component is never sent.</param>
 /// <param name="mutationFormat">The body of mutations: <see cref="MutationFormats.Component"/> (the seed's) or <see cref="MutationFormats.Rule"/>.</param>
-public sealed class RouterRequests(string botComponentId, string mutationFormat = MutationFormats.Component)
+public sealed class RouterRequests(RouterComponents components, string mutationFormat)
 {
-    public static RouterCall Reply(ChatState chat, string callId, string text, IReadOnlyList<string> suggestions) =>
-        Reply(chat, callId, new BotReply(text, [.. suggestions.Select(s => new BotSuggestion(s))]));
+    public RouterComponents Components => components;
 
     /// <summary>A BM reply; suggestions and media travel as rich content next to the plain text.</summary>
     public static RouterCall Reply(ChatState chat, string callId, BotReply reply)
@@ -73,15 +73,15 @@ public sealed class RouterRequests(string botComponentId, string mutationFormat 
                 new RuleMutationRequest
                 {
                     ChatId = chat.ChatId,
-                    Mutations = [new RuleMutation { Action = type == Mutation.Disable ? RuleMutation.Disable : RuleMutation.Enable, TargetAdapterId = botComponentId }],
+                    Mutations = [new RuleMutation { Action = type == Mutation.Disable ? RuleMutation.Disable : RuleMutation.Enable, TargetAdapterId = components.Bot }],
                     Context = sent,
                 },
                 CoreJson.Wire.RuleMutationRequest)
             : JsonSerializer.Serialize(
-                new MutationRequest { ChatId = chat.ChatId, Mutations = [new Mutation { Type = type, ComponentId = botComponentId }], Context = sent },
+                new MutationRequest { ChatId = chat.ChatId, Mutations = [new Mutation { Type = type, ComponentId = components.Bot }], Context = sent },
                 CoreJson.Wire.MutationRequest);
         var team = sent is null ? string.Empty : $" with context {string.Join(", ", sent.Select(kv => $"{kv.Key}={kv.Value}"))}";
-        return new RouterCall(callId, RouterCallKind.Mutation, body, chat.Epoch, $"{type} {botComponentId}{team}");
+        return new RouterCall(callId, RouterCallKind.Mutation, body, chat.Epoch, $"{type} {components.Bot}{team}");
     }
 
     private static string NameOf(string uri) =>

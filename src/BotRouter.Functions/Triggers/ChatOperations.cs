@@ -1,9 +1,10 @@
 using BotRouter.Azure;
 using BotRouter.Core.Chats;
 using BotRouter.Core.Processing;
+using BotRouter.Core.Routing;
 using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BotRouter.Functions.Triggers;
@@ -12,10 +13,10 @@ namespace BotRouter.Functions.Triggers;
 /// The operator API of one chat. Commands answer 202 once queued in the chat's inbox; the Bot Router
 /// calls they cause run in the queue-triggered processors, in order with the customer's messages.
 /// </summary>
-public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
+public sealed class ChatOperations(IChatStore store, OperatorIntake intake, RouterComponents components)
 {
     [Function("GetChat")]
-    public async Task<IActionResult> Get(
+    public async Task<Results<JsonHttpResult<ChatView>, ProblemHttpResult>> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "chats/{chatId}")] HttpRequest request,
         string chatId,
         CancellationToken cancellationToken)
@@ -31,7 +32,7 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
         }
 
         var deliveries = await store.GetDeliveriesAsync(id, cancellationToken);
-        return TypedResults.Json(ChatView.Of(state, deliveries), ApiJson.Default.ChatView).Result();
+        return TypedResults.Json(ChatView.Of(state, components, deliveries), ApiJson.Default.ChatView);
     }
 
     [Function("HandOver")]
@@ -98,11 +99,11 @@ public sealed class ChatOperations(IChatStore store, OperatorIntake intake)
         Result = TypedResults.Json(
             new CommandAccepted("queued", chatId.ToString(), command.Action.ToString().ToLowerInvariant()),
             ApiJson.Default.CommandAccepted,
-            statusCode: StatusCodes.Status202Accepted).Result(),
+            statusCode: StatusCodes.Status202Accepted),
         Signal = QueueWorkSignals.Body(chatId),
     };
 
-    private static FunctionResult BadBody(string? error, bool tooLarge) => tooLarge
+    private static ProblemHttpResult BadBody(string? error, bool tooLarge) => tooLarge
         ? Problems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", "Operator request bodies are limited to 64 KiB.")
         : Problems.Problem(StatusCodes.Status400BadRequest, "Invalid body", error ?? "The body is not valid.");
 }

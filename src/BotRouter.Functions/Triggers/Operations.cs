@@ -6,7 +6,7 @@ using BotRouter.Core.Flows;
 using BotRouter.Core.Processing;
 using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -17,7 +17,7 @@ namespace BotRouter.Functions.Triggers;
 public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, PoisonedMessages poison, HealthCheckService health, ConversationRules rules, TimeProvider time)
 {
     [Function("GetFlows")]
-    public IActionResult Flows(
+    public JsonHttpResult<FlowsView> Flows(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "flows")] HttpRequest request)
     {
         var kind = botOptions.Value.Kind.Trim().ToLowerInvariant();
@@ -27,16 +27,16 @@ public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, Poison
                 kind)
             : new FlowsView([], kind,
                 $"The {kind} bot has no flows: a hand-back takes no flowId/stepId position for CM; any given is passed to the bot as it is.");
-        return TypedResults.Json(view, ApiJson.Default.FlowsView).Result();
+        return TypedResults.Json(view, ApiJson.Default.FlowsView);
     }
 
     [Function("GetHours")]
-    public IActionResult Hours(
+    public JsonHttpResult<HoursView> Hours(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "hours")] HttpRequest request) =>
-        TypedResults.Json(HoursView.Of(rules, time.GetUtcNow()), ApiJson.Default.HoursView).Result();
+        TypedResults.Json(HoursView.Of(rules, time.GetUtcNow()), ApiJson.Default.HoursView);
 
     [Function("Health")]
-    public async Task<IActionResult> Health(
+    public async Task<JsonHttpResult<HealthView>> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -48,11 +48,11 @@ public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, Poison
 
         // Degraded (a call kind paused) still answers 200: storage is fine and the webhook accepts messages.
         return TypedResults.Json(view, ApiJson.Default.HealthView,
-            statusCode: view.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable).Result();
+            statusCode: view.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     [Function("ListPoison")]
-    public async Task<IActionResult> ListPoison(
+    public async Task<Results<JsonHttpResult<PoisonList>, ProblemHttpResult>> ListPoison(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "poison")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -77,7 +77,7 @@ public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, Poison
         try
         {
             var page = await poison.ListAsync(chatId, request.Query["continuationToken"].FirstOrDefault(), pageSize, cancellationToken);
-            return TypedResults.Json(new PoisonList(page.Messages, page.ContinuationToken), ApiJson.Default.PoisonList).Result();
+            return TypedResults.Json(new PoisonList(page.Messages, page.ContinuationToken), ApiJson.Default.PoisonList);
         }
         catch (InvalidContinuationTokenException e)
         {
@@ -86,7 +86,7 @@ public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, Poison
     }
 
     [Function("ReplayPoison")]
-    public async Task<IActionResult> ReplayPoison(
+    public async Task<Results<JsonHttpResult<ReplayResult>, ProblemHttpResult>> ReplayPoison(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "poison/replay")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -102,7 +102,7 @@ public sealed class Operations(IBot bot, IOptions<BotOptions> botOptions, Poison
         }
 
         var replayed = await poison.ReplayAsync(body.Queue, body.Ids?.ToHashSet(), cancellationToken);
-        return TypedResults.Json(new ReplayResult(replayed), ApiJson.Default.ReplayResult).Result();
+        return TypedResults.Json(new ReplayResult(replayed), ApiJson.Default.ReplayResult);
     }
 
     private static string KindOf(Step step) =>

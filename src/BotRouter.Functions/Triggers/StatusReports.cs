@@ -2,7 +2,7 @@ using BotRouter.Core.Delivery;
 using BotRouter.Core.Processing;
 using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BotRouter.Functions.Triggers;
@@ -14,14 +14,14 @@ namespace BotRouter.Functions.Triggers;
 public sealed class StatusReports(StatusReportIntake intake)
 {
     [Function(nameof(StatusReports))]
-    public async Task<IActionResult> Run(
+    public async Task<Results<JsonHttpResult<StatusReportsAccepted>, ProblemHttpResult>> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "status")] HttpRequest request,
         CancellationToken cancellationToken)
     {
         var body = await RequestBody.ReadAsync(request, StatusReportIntake.MaxBodyBytes, cancellationToken);
         return await intake.AcceptAsync(body, cancellationToken) switch
         {
-            IntakeResult.Reports r => TypedResults.Json(new StatusReportsAccepted(r.Received, r.Recorded), ApiJson.Default.StatusReportsAccepted).Result(),
+            IntakeResult.Reports r => TypedResults.Json(new StatusReportsAccepted(r.Received, r.Recorded), ApiJson.Default.StatusReportsAccepted),
             var other => Problems.Of(other),
         };
     }

@@ -1,7 +1,6 @@
 using BotRouter.Core.Processing;
 using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BotRouter.Functions.Triggers;
@@ -28,7 +27,7 @@ public sealed class Webhook(WebhookIntake intake)
 
     private static AcceptedWithSignal Queued(Core.Chats.ChatId chatId, bool duplicate) => new()
     {
-        Result = TypedResults.Json(new WebhookAccepted("queued", chatId.ToString(), duplicate), ApiJson.Default.WebhookAccepted).Result(),
+        Result = TypedResults.Json(new WebhookAccepted("queued", chatId.ToString(), duplicate), ApiJson.Default.WebhookAccepted),
         Signal = Azure.QueueWorkSignals.Body(chatId),
     };
 }

@@ -5,7 +5,6 @@ using BotRouter.Azure;
 using BotRouter.Core.Processing;
 using BotRouter.Functions.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -116,7 +115,8 @@ public sealed class AppHarness : IAsyncDisposable
             headers);
 
     /// <summary>Runs a function's HTTP result against a real <see cref="DefaultHttpContext"/> and reads the answer.</summary>
-    public async Task<HttpAnswer> ExecuteAsync(Func<HttpRequest, Task<IActionResult>> function, string? body = null, IDictionary<string, string>? headers = null, string? query = null)
+    public async Task<HttpAnswer> ExecuteAsync<TResult>(Func<HttpRequest, Task<TResult>> function, string? body = null, IDictionary<string, string>? headers = null, string? query = null)
+        where TResult : IResult
     {
         var context = new DefaultHttpContext { RequestServices = Services };
         if (query is not null)
@@ -139,7 +139,7 @@ public sealed class AppHarness : IAsyncDisposable
         try
         {
             var result = await function(context.Request);
-            await ((FunctionResult)result).ExecuteAsync(context);
+            await result.ExecuteAsync(context);
         }
         catch (Core.Chats.StorageUnavailableException e)
         {

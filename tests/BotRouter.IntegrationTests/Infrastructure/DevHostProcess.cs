@@ -92,6 +92,24 @@ public sealed class DevHostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Asks <paramref name="probe"/> every 200 ms until it finds something; on time-out the failure shows the run's output.</summary>
+    public async Task<T> PollAsync<T>(Func<Task<T?>> probe, TimeSpan timeout)
+        where T : class
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"Nothing arrived within {timeout}. Dev host output:\n{Output}");
+    }
+
     /// <summary><c>kill -9 -&lt;pgid&gt;</c>: the run command, its Functions worker and anything else in its group die at once.</summary>
     public async Task KillProcessGroupAsync()
     {
