@@ -12,7 +12,7 @@ namespace Functions.LocalHost.Tests;
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    private Process? _process;
+    private Process? process;
 
     public string ConnectionString { get; private set; } = string.Empty;
 
@@ -53,11 +53,11 @@ public sealed class AzuriteFixture : IAsyncLifetime
             info.ArgumentList.Add(arg);
         }
 
-        _process = Process.Start(info) ?? throw new InvalidOperationException("Could not start node.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        process = Process.Start(info) ?? throw new InvalidOperationException("Could not start node.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
 
         QueuePort = queue;
         ConnectionString =
@@ -74,7 +74,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
                 await client.ConnectAsync(IPAddress.Loopback, queue);
                 return;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
             {
                 await Task.Delay(100);
             }
@@ -90,15 +90,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is not null)
+        if (process is not null)
         {
-            if (!_process.HasExited)
+            if (!process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
             }
 
-            _process.Dispose();
+            process.Dispose();
         }
     }
 }

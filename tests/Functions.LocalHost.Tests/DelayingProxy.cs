@@ -10,21 +10,21 @@ namespace Functions.LocalHost.Tests;
 /// </summary>
 internal sealed class DelayingProxy : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly int _upstreamPort;
-    private readonly TimeSpan _delay;
-    private readonly Task _accept;
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource stop = new();
+    private readonly int upstreamPort;
+    private readonly TimeSpan delay;
+    private readonly Task accept;
 
     public DelayingProxy(int upstreamPort, TimeSpan delay)
     {
-        _upstreamPort = upstreamPort;
-        _delay = delay;
-        _listener.Start();
-        _accept = AcceptAsync();
+        this.upstreamPort = upstreamPort;
+        this.delay = delay;
+        listener.Start();
+        accept = AcceptAsync();
     }
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
 
     private async Task AcceptAsync()
     {
@@ -32,7 +32,7 @@ internal sealed class DelayingProxy : IAsyncDisposable
         {
             while (true)
             {
-                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                var client = await listener.AcceptTcpClientAsync(stop.Token);
                 _ = ServeAsync(client);
             }
         }
@@ -49,10 +49,10 @@ internal sealed class DelayingProxy : IAsyncDisposable
         {
             try
             {
-                await upstream.ConnectAsync(IPAddress.Loopback, _upstreamPort, _stop.Token);
+                await upstream.ConnectAsync(IPAddress.Loopback, this.upstreamPort, stop.Token);
                 var down = client.GetStream();
                 var up = upstream.GetStream();
-                await Task.WhenAny(PumpAsync(down, up, _delay), PumpAsync(up, down, TimeSpan.Zero));
+                await Task.WhenAny(PumpAsync(down, up, this.delay), PumpAsync(up, down, TimeSpan.Zero));
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
             {
@@ -67,14 +67,14 @@ internal sealed class DelayingProxy : IAsyncDisposable
         try
         {
             int read;
-            while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+            while ((read = await from.ReadAsync(buffer, stop.Token)) > 0)
             {
                 if (delay > TimeSpan.Zero)
                 {
-                    await Task.Delay(delay, _stop.Token);
+                    await Task.Delay(delay, stop.Token);
                 }
 
-                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                await to.WriteAsync(buffer.AsMemory(0, read), stop.Token);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
@@ -85,9 +85,9 @@ internal sealed class DelayingProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _accept;
-        _stop.Dispose();
+        await stop.CancelAsync();
+        listener.Stop();
+        await accept;
+        stop.Dispose();
     }
 }

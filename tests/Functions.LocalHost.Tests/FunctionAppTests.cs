@@ -4,11 +4,11 @@ namespace Functions.LocalHost.Tests;
 
 public sealed class FunctionAppTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("localhost-app-").FullName;
+    private readonly string dir = Directory.CreateTempSubdirectory("localhost-app-").FullName;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private void Write(string name, string content) => File.WriteAllText(Path.Combine(_dir, name), content);
+    private void Write(string name, string content) => File.WriteAllText(Path.Combine(dir, name), content);
 
     [Fact]
     public void Settings_come_from_options_then_environment_then_local_settings()
@@ -24,14 +24,14 @@ public sealed class FunctionAppTests : IDisposable
         {
             var explicitSettings = new Dictionary<string, string> { ["Explicit"] = "option" };
 
-            var app = FunctionApp.Load(_dir, explicitSettings);
+            var app = FunctionApp.Load(dir, explicitSettings);
 
             Assert.Equal("file", app.GetSetting("OnlyInFile"));
             Assert.Equal("env", app.GetSetting(envName));
             Assert.Equal("option", app.GetSetting("Explicit"));
             Assert.Equal("5", app.GetSetting("Number"));
             Assert.Equal(string.Empty, app.RoutePrefix);
-            Assert.Equal(Path.Combine(_dir, "App.dll"), app.WorkerPath);
+            Assert.Equal(Path.Combine(dir, "App.dll"), app.WorkerPath);
             Assert.Equal("dotnet", app.Executable);
             Assert.True(app.WorkerIndexing);
         }
@@ -44,7 +44,7 @@ public sealed class FunctionAppTests : IDisposable
     [Fact]
     public void A_folder_without_worker_config_is_rejected_with_a_clear_error()
     {
-        var ex = Assert.Throws<FileNotFoundException>(() => FunctionApp.Load(_dir, new Dictionary<string, string>()));
+        var ex = Assert.Throws<FileNotFoundException>(() => FunctionApp.Load(dir, new Dictionary<string, string>()));
         Assert.Contains("worker.config.json", ex.Message, StringComparison.Ordinal);
     }
 

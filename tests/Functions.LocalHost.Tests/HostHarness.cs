@@ -147,23 +147,23 @@ internal sealed class HostHarness : IAsyncDisposable
         return peeked.Select(m => Encoding.UTF8.GetString(Convert.FromBase64String(m.MessageText))).ToList();
     }
 
-    private readonly Dictionary<string, QueueClient> _clients = [];
+    private readonly Dictionary<string, QueueClient> clients = [];
 
     public async Task<QueueClient> QueueAsync(string name, CancellationToken cancellationToken)
     {
         QueueClient? client;
-        lock (_clients)
+        lock (this.clients)
         {
-            _clients.TryGetValue(name, out client);
+            this.clients.TryGetValue(name, out client);
         }
 
         if (client is null)
         {
             client = new QueueClient(ConnectionString, name);
             await client.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            lock (_clients)
+            lock (this.clients)
             {
-                _clients[name] = client;
+                this.clients[name] = client;
             }
         }
 
@@ -234,12 +234,12 @@ internal static class Eventually
 /// <summary>Writes host and worker logs to the current test's output.</summary>
 internal sealed class TestOutputLoggerProvider(ITestOutputHelper? output) : ILoggerProvider
 {
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> lines = new();
 
-    public IReadOnlyCollection<string> Lines => _lines;
+    public IReadOnlyCollection<string> Lines => this.lines;
 
     // Captured once: host threads (Kestrel, gRPC, pollers) do not flow the test's TestContext.
-    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(categoryName, output, _lines);
+    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(categoryName, output, this.lines);
 
     public void Dispose()
     {

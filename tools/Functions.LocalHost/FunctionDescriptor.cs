@@ -7,12 +7,12 @@ namespace Functions.LocalHost;
 /// <summary>One binding of a function, parsed from its raw JSON (as in functions.metadata).</summary>
 public sealed partial class BindingDescriptor
 {
-    private readonly Func<string, string?> _settings;
+    private readonly Func<string, string?> settings;
 
     internal BindingDescriptor(JsonObject raw, Func<string, string?> settings)
     {
         Raw = raw;
-        _settings = settings;
+        this.settings = settings;
         Name = GetString("name") ?? string.Empty;
         Type = GetString("type") ?? string.Empty;
         Direction = (GetString("direction") ?? "in").ToUpperInvariant() switch
@@ -60,7 +60,7 @@ public sealed partial class BindingDescriptor
     }
 
     private string ResolveSettings(string value) =>
-        SettingReference().Replace(value, match => _settings(match.Groups[1].Value)
+        SettingReference().Replace(value, match => this.settings(match.Groups[1].Value)
             ?? throw new InvalidOperationException($"Binding '{Name}' refers to app setting '{match.Groups[1].Value}', which is not set."));
 
     [System.Text.RegularExpressions.GeneratedRegex("%([^%]+)%")]

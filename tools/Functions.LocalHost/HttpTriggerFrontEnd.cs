@@ -32,23 +32,23 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
     };
 
-    private readonly WorkerSupervisor _supervisor;
-    private readonly OutputBindings _outputs;
-    private readonly ILogger _logger;
-    private readonly HttpMessageInvoker _client;
-    private int _inFlight;
+    private readonly WorkerSupervisor supervisor;
+    private readonly OutputBindings outputs;
+    private readonly ILogger logger;
+    private readonly HttpMessageInvoker client;
+    private int inFlight;
 
-    private readonly Action<InvocationCompletedEventArgs> _completed;
-    private readonly TimeSpan? _functionTimeout;
+    private readonly Action<InvocationCompletedEventArgs> completed;
+    private readonly TimeSpan? functionTimeout;
 
     public HttpTriggerFrontEnd(WorkerSupervisor supervisor, OutputBindings outputs, TimeSpan? functionTimeout, Action<InvocationCompletedEventArgs> completed, ILogger logger)
     {
-        _functionTimeout = functionTimeout;
-        _completed = completed;
-        _supervisor = supervisor;
-        _outputs = outputs;
-        _logger = logger;
-        _client = new HttpMessageInvoker(new SocketsHttpHandler
+        this.functionTimeout = functionTimeout;
+        this.completed = completed;
+        this.supervisor = supervisor;
+        this.outputs = outputs;
+        this.logger = logger;
+        this.client = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
@@ -62,7 +62,7 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         });
     }
 
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => Volatile.Read(ref inFlight);
 
     /// <summary>Maps one endpoint per httpTrigger; returns the routes for the start-up log.</summary>
     public IReadOnlyList<string> MapRoutes(IEndpointRouteBuilder endpoints, IReadOnlyList<FunctionDescriptor> functions, string routePrefix)
@@ -92,14 +92,14 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
 
     private async Task HandleAsync(HttpContext context, FunctionDescriptor function, BindingDescriptor trigger)
     {
-        Interlocked.Increment(ref _inFlight);
+        Interlocked.Increment(ref inFlight);
         try
         {
             await InvokeAsync(context, function, trigger);
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            Interlocked.Decrement(ref inFlight);
         }
     }
 
@@ -111,7 +111,7 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         {
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);
             wait.CancelAfter(TimeSpan.FromSeconds(30));
-            worker = await _supervisor.GetReadyWorkerAsync(wait.Token);
+            worker = await this.supervisor.GetReadyWorkerAsync(wait.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WorkerUnavailableException)
         {
@@ -123,7 +123,7 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         {
             // Without ConfigureFunctionsWebApplication() the worker expects the whole request in RpcHttp;
             // this host only implements the ASP.NET Core integration path.
-            Log.NoHttpUri(_logger, function.Name);
+            Log.NoHttpUri(this.logger, function.Name);
             context.Response.StatusCode = StatusCodes.Status501NotImplemented;
             return;
         }
@@ -134,7 +134,7 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         // The invocation runs until the worker says it is done (or functionTimeout); it must not
         // end just because the client went away after the response started.
         using var invocationCts = new CancellationTokenSource();
-        if (_functionTimeout is { } timeout)
+        if (this.functionTimeout is { } timeout)
         {
             invocationCts.CancelAfter(timeout);
         }
@@ -146,13 +146,13 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         HttpResponseMessage? response = null;
         try
         {
-            response = await _client.SendAsync(forward, forwardCts.Token);
+            response = await this.client.SendAsync(forward, forwardCts.Token);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
             if (!invocationCts.IsCancellationRequested)
             {
-                Log.ForwardFailed(_logger, function.Name, invocationId, ex);
+                Log.ForwardFailed(this.logger, function.Name, invocationId, ex);
             }
 
             if (!context.Response.HasStarted && !aborted.IsCancellationRequested)
@@ -208,7 +208,7 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         {
             if (!invocationCts.IsCancellationRequested)
             {
-                Log.ForwardFailed(_logger, function.Name, invocationId, ex);
+                Log.ForwardFailed(this.logger, function.Name, invocationId, ex);
             }
         }
 
@@ -247,42 +247,42 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         }
         catch (OperationCanceledException) when (invocationCts.IsCancellationRequested)
         {
-            var error = $"Timeout value of {_functionTimeout:c} exceeded by function '{function.Name}' (Id: '{invocationId}'). Initiating cancellation.";
-            Log.FunctionTimedOut(_logger, _functionTimeout ?? TimeSpan.Zero, function.Name, invocationId);
-            _completed(new(function.Name, invocationId, false, error, null));
-            _ = _supervisor.OnInvocationTimedOutAsync(worker, invocationId);
+            var error = $"Timeout value of {this.functionTimeout:c} exceeded by function '{function.Name}' (Id: '{invocationId}'). Initiating cancellation.";
+            Log.FunctionTimedOut(this.logger, this.functionTimeout ?? TimeSpan.Zero, function.Name, invocationId);
+            this.completed(new(function.Name, invocationId, false, error, null));
+            _ = this.supervisor.OnInvocationTimedOutAsync(worker, invocationId);
             return false;
         }
         catch (Exception ex) when (ex is TimeoutException or WorkerUnavailableException or OperationCanceledException)
         {
             await invocationCts.CancelAsync();
-            Log.InvocationFailed(_logger, function.Name, invocationId, ex.Message);
-            _completed(new(function.Name, invocationId, false, ex.Message, null));
+            Log.InvocationFailed(this.logger, function.Name, invocationId, ex.Message);
+            this.completed(new(function.Name, invocationId, false, ex.Message, null));
             return false;
         }
 
         if (result.Result?.Status != StatusResult.Types.Status.Success)
         {
             var error = result.Result?.Exception?.Message ?? "(no message)";
-            Log.InvocationFailed(_logger, function.Name, invocationId, error);
-            _completed(new(function.Name, invocationId, false, error, null));
+            Log.InvocationFailed(this.logger, function.Name, invocationId, error);
+            this.completed(new(function.Name, invocationId, false, error, null));
             return false;
         }
 
         try
         {
             // Not cancelled by the client going away: a started write is finished.
-            await _outputs.ApplyAsync(function, result, CancellationToken.None);
+            await this.outputs.ApplyAsync(function, result, CancellationToken.None);
         }
         catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or Azure.RequestFailedException or HttpRequestException or JsonException or IOException)
         {
-            Log.OutputsFailed(_logger, function.Name, invocationId, ex);
-            _completed(new(function.Name, invocationId, false, ex.Message, null));
+            Log.OutputsFailed(this.logger, function.Name, invocationId, ex);
+            this.completed(new(function.Name, invocationId, false, ex.Message, null));
             return false;
         }
 
-        Log.InvocationSucceeded(_logger, function.Name, invocationId);
-        _completed(new(function.Name, invocationId, true, null, null));
+        Log.InvocationSucceeded(this.logger, function.Name, invocationId);
+        this.completed(new(function.Name, invocationId, true, null, null));
         return true;
     }
 
@@ -399,5 +399,5 @@ internal sealed class HttpTriggerFrontEnd : IDisposable
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => this.client.Dispose();
 }

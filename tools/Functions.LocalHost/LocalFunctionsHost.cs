@@ -17,24 +17,24 @@ namespace Functions.LocalHost;
 /// </summary>
 public sealed class LocalFunctionsHost : IAsyncDisposable
 {
-    private readonly LocalFunctionsHostOptions _options;
-    private readonly ILoggerFactory _loggerFactory;
-    private readonly bool _ownsLoggerFactory;
-    private readonly ILogger _logger;
-    private readonly List<QueueTriggerListener> _queueListeners = [];
-    private FunctionApp? _app;
-    private WebApplication? _grpcApp;
-    private WebApplication? _httpApp;
-    private WorkerSupervisor? _supervisor;
-    private HttpTriggerFrontEnd? _frontEnd;
-    private int _state; // 0 new, 1 started, 2 stopped
+    private readonly LocalFunctionsHostOptions options;
+    private readonly ILoggerFactory loggerFactory;
+    private readonly bool ownsLoggerFactory;
+    private readonly ILogger logger;
+    private readonly List<QueueTriggerListener> queueListeners = [];
+    private FunctionApp? app;
+    private WebApplication? grpcApp;
+    private WebApplication? httpApp;
+    private WorkerSupervisor? supervisor;
+    private HttpTriggerFrontEnd? frontEnd;
+    private int state; // 0 new, 1 started, 2 stopped
 
     public LocalFunctionsHost(LocalFunctionsHostOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options;
-        _ownsLoggerFactory = options.LoggerFactory is null;
-        _loggerFactory = options.LoggerFactory ?? LoggerFactory.Create(builder => builder
+        this.options = options;
+        ownsLoggerFactory = options.LoggerFactory is null;
+        loggerFactory = options.LoggerFactory ?? LoggerFactory.Create(builder => builder
             .AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
@@ -43,7 +43,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("Grpc", LogLevel.Warning)
             .SetMinimumLevel(LogLevel.Information));
-        _logger = _loggerFactory.CreateLogger("Functions.LocalHost");
+        logger = loggerFactory.CreateLogger("Functions.LocalHost");
     }
 
     /// <summary>Raised after each invocation (HTTP or queue), on a thread-pool thread.</summary>
@@ -53,18 +53,18 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
     public Uri? HttpBaseAddress { get; private set; }
 
     /// <summary>The loaded functions, set once started.</summary>
-    public IReadOnlyList<FunctionDescriptor> Functions => _supervisor?.Functions ?? [];
+    public IReadOnlyList<FunctionDescriptor> Functions => this.supervisor?.Functions ?? [];
 
     /// <summary>Launch-to-all-functions-loaded time of the latest worker start.</summary>
-    public TimeSpan WorkerStartupTime => _supervisor?.LastStartupTime ?? TimeSpan.Zero;
+    public TimeSpan WorkerStartupTime => this.supervisor?.LastStartupTime ?? TimeSpan.Zero;
 
     /// <summary>How many times a worker process became ready (1 + restarts).</summary>
-    public int WorkerStarts => _supervisor?.WorkerStarts ?? 0;
+    public int WorkerStarts => this.supervisor?.WorkerStarts ?? 0;
 
-    public int? WorkerProcessId => _supervisor?.WorkerProcessId;
+    public int? WorkerProcessId => this.supervisor?.WorkerProcessId;
 
     /// <summary>host.json extensions.http.routePrefix ("api" by default; "" for none).</summary>
-    public string RoutePrefix => _app?.RoutePrefix ?? "api";
+    public string RoutePrefix => this.app?.RoutePrefix ?? "api";
 
     /// <summary>The effective host.json queue options.</summary>
     public QueueTriggerOptions? QueueOptions { get; private set; }
@@ -74,15 +74,15 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
 
     /// <summary>For tests: when the listener of a queue polls next if nothing wakes it (null while it is not waiting).</summary>
     internal DateTimeOffset? QueueSleepingUntil(string queueName) =>
-        _queueListeners.FirstOrDefault(l => string.Equals(l.QueueName, queueName, StringComparison.OrdinalIgnoreCase))?.SleepingUntil;
+        queueListeners.FirstOrDefault(l => string.Equals(l.QueueName, queueName, StringComparison.OrdinalIgnoreCase))?.SleepingUntil;
 
     /// <summary>Highest number of concurrent invocations seen per queue (queue name → count).</summary>
     public IReadOnlyDictionary<string, int> QueuePeakConcurrency =>
-        _queueListeners.ToDictionary(l => l.QueueName, l => l.PeakConcurrency, StringComparer.OrdinalIgnoreCase);
+        queueListeners.ToDictionary(l => l.QueueName, l => l.PeakConcurrency, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Messages being processed right now per queue (queue name → count).</summary>
     public IReadOnlyDictionary<string, int> QueueInFlight =>
-        _queueListeners.ToDictionary(l => l.QueueName, l => l.InFlight, StringComparer.OrdinalIgnoreCase);
+        queueListeners.ToDictionary(l => l.QueueName, l => l.InFlight, StringComparer.OrdinalIgnoreCase);
 
     private void OnInvocationCompleted(InvocationCompletedEventArgs args)
     {
@@ -93,53 +93,53 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A subscriber's bug must not fail the invocation's bookkeeping.
-            Log.ObserverFailed(_logger, ex);
+            Log.ObserverFailed(logger, ex);
         }
     }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref state, 1, 0) != 0)
         {
             throw new InvalidOperationException("A LocalFunctionsHost can be started once.");
         }
 
-        _app = FunctionApp.Load(_options.AppDirectory, _options.Environment);
+        this.app = FunctionApp.Load(this.options.AppDirectory, this.options.Environment);
         // host.json values the real host rejects stop start-up here, before a worker is launched.
-        QueueOptions = QueueTriggerOptions.FromHostJson(_app.HostJson);
-        FunctionTimeout = FunctionTimeouts.FromHostJson(_app.HostJson);
+        QueueOptions = QueueTriggerOptions.FromHostJson(this.app.HostJson);
+        FunctionTimeout = FunctionTimeouts.FromHostJson(this.app.HostJson);
         var registry = new WorkerRegistry();
 
-        _grpcApp = BuildGrpcServer(registry);
-        await _grpcApp.StartAsync(cancellationToken);
-        var grpcUri = new Uri(GetAddress(_grpcApp));
+        grpcApp = BuildGrpcServer(registry);
+        await grpcApp.StartAsync(cancellationToken);
+        var grpcUri = new Uri(GetAddress(grpcApp));
 
-        _supervisor = new WorkerSupervisor(_app, _options, registry, _loggerFactory);
-        await _supervisor.StartAsync(grpcUri, cancellationToken);
+        this.supervisor = new WorkerSupervisor(this.app, this.options, registry, loggerFactory);
+        await this.supervisor.StartAsync(grpcUri, cancellationToken);
 
-        var queues = new QueueClientFactory(_app);
+        var queues = new QueueClientFactory(this.app);
         var watcher = new QueueWatcher();
-        var outputs = new OutputBindings(queues, QueueOptions, watcher, _loggerFactory.CreateLogger("Functions.LocalHost.Outputs"));
-        _frontEnd = new HttpTriggerFrontEnd(_supervisor, outputs, FunctionTimeout, OnInvocationCompleted, _loggerFactory.CreateLogger("Functions.LocalHost.Http"));
-        _httpApp = BuildHttpServer(_frontEnd, _app, out var routes);
-        await _httpApp.StartAsync(cancellationToken);
-        HttpBaseAddress = new Uri(GetAddress(_httpApp) + "/");
+        var outputs = new OutputBindings(queues, QueueOptions, watcher, loggerFactory.CreateLogger("Functions.LocalHost.Outputs"));
+        this.frontEnd = new HttpTriggerFrontEnd(this.supervisor, outputs, FunctionTimeout, OnInvocationCompleted, loggerFactory.CreateLogger("Functions.LocalHost.Http"));
+        httpApp = BuildHttpServer(this.frontEnd, this.app, out var routes);
+        await httpApp.StartAsync(cancellationToken);
+        HttpBaseAddress = new Uri(GetAddress(httpApp) + "/");
 
         foreach (var route in routes)
         {
-            Log.HttpRoute(_logger, route, HttpBaseAddress);
+            Log.HttpRoute(logger, route, HttpBaseAddress);
         }
 
         if (routes.Count > 0)
         {
-            Log.AuthNotEnforced(_logger);
+            Log.AuthNotEnforced(logger);
         }
 
         foreach (var function in Functions)
         {
             if (function.Trigger is { } trigger && string.Equals(trigger.Type, "queueTrigger", StringComparison.OrdinalIgnoreCase))
             {
-                if (!_options.EnableQueueTriggers)
+                if (!this.options.EnableQueueTriggers)
                 {
                     continue;
                 }
@@ -148,13 +148,13 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
                 try
                 {
                     // The constructor resolves %Setting% queue names: an unset one is a misconfigured function too.
-                    listener = new QueueTriggerListener(function, QueueOptions, FunctionTimeout, queues, watcher, _supervisor, outputs, OnInvocationCompleted, _loggerFactory.CreateLogger("Functions.LocalHost.Queues"));
+                    listener = new QueueTriggerListener(function, QueueOptions, FunctionTimeout, queues, watcher, this.supervisor, outputs, OnInvocationCompleted, loggerFactory.CreateLogger("Functions.LocalHost.Queues"));
                     await listener.StartAsync(cancellationToken);
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or FormatException or ArgumentException or Azure.RequestFailedException or HttpRequestException)
                 {
                     // Like the real host: one misconfigured function is reported and skipped, the rest run.
-                    Log.QueueListenerFailed(_logger, function.Name, ex);
+                    Log.QueueListenerFailed(logger, function.Name, ex);
                     if (listener is not null)
                     {
                         await listener.DisposeAsync();
@@ -163,23 +163,23 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
                     continue;
                 }
 
-                _queueListeners.Add(listener);
-                Log.QueueListening(_logger, function.Name, listener.QueueName);
+                queueListeners.Add(listener);
+                Log.QueueListening(logger, function.Name, listener.QueueName);
             }
             else if (function.Trigger is { } other && !string.Equals(other.Type, "httpTrigger", StringComparison.OrdinalIgnoreCase))
             {
-                Log.TriggerUnsupported(_logger, function.Name, other.Type);
+                Log.TriggerUnsupported(logger, function.Name, other.Type);
             }
         }
 
-        Log.HostStarted(_logger, Functions.Count, _supervisor.LastStartupTime.TotalMilliseconds);
+        Log.HostStarted(logger, Functions.Count, this.supervisor.LastStartupTime.TotalMilliseconds);
     }
 
     private WebApplication BuildGrpcServer(WorkerRegistry registry)
     {
         // An empty builder: no appsettings, no ASPNETCORE_* URLs, nothing from the caller's environment.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton(_loggerFactory);
+        builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
@@ -201,13 +201,13 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
     private WebApplication BuildHttpServer(HttpTriggerFrontEnd frontEnd, FunctionApp app, out IReadOnlyList<string> routes)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton(_loggerFactory);
+        builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        var address = IPAddress.Parse(_options.BindAddress);
+        var address = IPAddress.Parse(this.options.BindAddress);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
             // HTTP/1.1 only: cleartext HTTP/2 needs prior knowledge, which browsers and curl do not use by default.
-            k.Listen(address, _options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            k.Listen(address, this.options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
 
             // The Functions host's default request size limit (100 MB).
             k.Limits.MaxRequestBodySize = 104_857_600;
@@ -230,12 +230,12 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
 
     /// <summary>Kills the worker process (to exercise the restart path from tests).</summary>
-    public void KillWorker() => _supervisor?.KillWorkerForTesting();
+    public void KillWorker() => this.supervisor?.KillWorkerForTesting();
 
     /// <summary>Waits until a worker other than the given process id has finished its handshake.</summary>
     public async Task<int> WaitForWorkerAsync(int? notProcessId, CancellationToken cancellationToken)
     {
-        var supervisor = _supervisor ?? throw new InvalidOperationException("Not started.");
+        var supervisor = this.supervisor ?? throw new InvalidOperationException("Not started.");
         while (true)
         {
             await supervisor.GetReadyWorkerAsync(cancellationToken);
@@ -254,64 +254,64 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _state, 2) != 1)
+        if (Interlocked.Exchange(ref state, 2) != 1)
         {
             return;
         }
 
-        Log.HostStopping(_logger);
-        var grace = _options.ShutdownTimeout;
-        var queueStops = _queueListeners.Select(l => l.StopAsync(grace)).ToList();
-        if (_httpApp is not null)
+        Log.HostStopping(logger);
+        var grace = this.options.ShutdownTimeout;
+        var queueStops = queueListeners.Select(l => l.StopAsync(grace)).ToList();
+        if (httpApp is not null)
         {
             // Kestrel stops accepting and waits for in-flight requests until the token fires.
             using var httpGrace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             httpGrace.CancelAfter(grace);
-            await _httpApp.StopAsync(httpGrace.Token);
+            await httpApp.StopAsync(httpGrace.Token);
         }
 
         await Task.WhenAll(queueStops);
-        if (_supervisor is not null)
+        if (this.supervisor is not null)
         {
-            await _supervisor.StopAsync(TimeSpan.FromSeconds(5));
+            await this.supervisor.StopAsync(TimeSpan.FromSeconds(5));
         }
 
-        if (_grpcApp is not null)
+        if (grpcApp is not null)
         {
             using var grpcGrace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await _grpcApp.StopAsync(grpcGrace.Token);
+            await grpcApp.StopAsync(grpcGrace.Token);
         }
 
-        Log.HostStopped(_logger);
+        Log.HostStopped(logger);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        foreach (var listener in _queueListeners)
+        foreach (var listener in queueListeners)
         {
             await listener.DisposeAsync();
         }
 
-        if (_supervisor is not null)
+        if (this.supervisor is not null)
         {
-            await _supervisor.DisposeAsync();
+            await this.supervisor.DisposeAsync();
         }
 
-        if (_httpApp is not null)
+        if (httpApp is not null)
         {
-            await _httpApp.DisposeAsync();
+            await httpApp.DisposeAsync();
         }
 
-        if (_grpcApp is not null)
+        if (grpcApp is not null)
         {
-            await _grpcApp.DisposeAsync();
+            await grpcApp.DisposeAsync();
         }
 
-        _frontEnd?.Dispose();
-        if (_ownsLoggerFactory)
+        this.frontEnd?.Dispose();
+        if (ownsLoggerFactory)
         {
-            _loggerFactory.Dispose();
+            loggerFactory.Dispose();
         }
     }
 

@@ -15,7 +15,7 @@ namespace Functions.LocalHost;
 /// </summary>
 internal sealed class OutputBindings(QueueClientFactory queues, QueueTriggerOptions queueOptions, QueueWatcher watcher, ILogger logger)
 {
-    private readonly ConcurrentDictionary<string, bool> _warned = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> warned = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether the function has outputs this host writes (then an HTTP response waits for them).</summary>
     public static bool HasHostOutputs(FunctionDescriptor function) =>
@@ -41,7 +41,7 @@ internal sealed class OutputBindings(QueueClientFactory queues, QueueTriggerOpti
 
             if (!string.Equals(binding.Type, "queue", StringComparison.OrdinalIgnoreCase))
             {
-                if (_warned.TryAdd($"{function.Name}/{binding.Type}", true))
+                if (warned.TryAdd($"{function.Name}/{binding.Type}", true))
                 {
                     Log.OutputBindingUnsupported(logger, function.Name, binding.Type);
                 }

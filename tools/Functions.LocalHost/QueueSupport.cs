@@ -136,17 +136,17 @@ public sealed record QueueTriggerOptions
 /// <summary>Creates (and caches) queue clients from app settings named by a binding's <c>connection</c>; cached clients' queues exist.</summary>
 internal sealed class QueueClientFactory(FunctionApp app)
 {
-    private readonly ConcurrentDictionary<(string Connection, string Queue), Lazy<Task<QueueClient>>> _clients = new();
+    private readonly ConcurrentDictionary<(string Connection, string Queue), Lazy<Task<QueueClient>>> clients = new();
 
     public Task<QueueClient> GetAsync(string? connectionName, string queueName, CancellationToken cancellationToken)
     {
         var key = (connectionName ?? string.Empty, queueName);
-        var entry = _clients.GetOrAdd(key, k => new Lazy<Task<QueueClient>>(() => CreateAsync(k.Item1, k.Item2)));
+        var entry = this.clients.GetOrAdd(key, k => new Lazy<Task<QueueClient>>(() => CreateAsync(k.Item1, k.Item2)));
         if (entry.IsValueCreated && entry.Value.IsFaulted)
         {
             // Do not cache failures (e.g. storage not up yet): the next call tries again.
-            _clients.TryRemove(new KeyValuePair<(string, string), Lazy<Task<QueueClient>>>(key, entry));
-            entry = _clients.GetOrAdd(key, k => new Lazy<Task<QueueClient>>(() => CreateAsync(k.Item1, k.Item2)));
+            this.clients.TryRemove(new KeyValuePair<(string, string), Lazy<Task<QueueClient>>>(key, entry));
+            entry = this.clients.GetOrAdd(key, k => new Lazy<Task<QueueClient>>(() => CreateAsync(k.Item1, k.Item2)));
         }
 
         return entry.Value.WaitAsync(cancellationToken);
@@ -188,5 +188,5 @@ internal sealed class QueueClientFactory(FunctionApp app)
     }
 
     /// <summary>Drops a cached client (e.g. after the queue was deleted) so the next use recreates it.</summary>
-    public void Forget(string? connectionName, string queueName) => _clients.TryRemove((connectionName ?? string.Empty, queueName), out _);
+    public void Forget(string? connectionName, string queueName) => this.clients.TryRemove((connectionName ?? string.Empty, queueName), out _);
 }

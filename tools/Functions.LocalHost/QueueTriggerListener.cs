@@ -24,72 +24,72 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     // that dies leaves them to reappear after this long rather than after 10 minutes.
     private static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(60);
 
-    private readonly FunctionDescriptor _function;
-    private readonly BindingDescriptor _trigger;
-    private readonly QueueTriggerOptions _options;
-    private readonly QueueClientFactory _queues;
-    private readonly WorkerSupervisor _supervisor;
-    private readonly OutputBindings _outputs;
-    private readonly QueueWatcher _watcher;
-    private readonly TimeSpan? _functionTimeout;
+    private readonly FunctionDescriptor function;
+    private readonly BindingDescriptor trigger;
+    private readonly QueueTriggerOptions options;
+    private readonly QueueClientFactory queues;
+    private readonly WorkerSupervisor supervisor;
+    private readonly OutputBindings outputs;
+    private readonly QueueWatcher watcher;
+    private readonly TimeSpan? functionTimeout;
 
     // Released by the watcher; the empty-queue wait ends early when it is signalled.
-    private readonly SemaphoreSlim _wake = new(0, 1);
-    private IDisposable? _watcherRegistration;
-    private bool _queueMissing;
-    private long _sleepingUntilTicks;
-    private readonly ILogger _logger;
-    private readonly string _queueName;
-    private readonly string? _connection;
-    private readonly CancellationTokenSource _stopPolling = new();
-    private readonly CancellationTokenSource _abandon = new();
-    private readonly ConcurrentDictionary<string, Task> _inFlight = new();
-    private readonly SemaphoreSlim _drained = new(0);
-    private Task? _loop;
-    private int _peakConcurrency;
+    private readonly SemaphoreSlim wake = new(0, 1);
+    private IDisposable? watcherRegistration;
+    private bool queueMissing;
+    private long sleepingUntilTicks;
+    private readonly ILogger logger;
+    private readonly string queueName;
+    private readonly string? connection;
+    private readonly CancellationTokenSource stopPolling = new();
+    private readonly CancellationTokenSource abandon = new();
+    private readonly ConcurrentDictionary<string, Task> inFlight = new();
+    private readonly SemaphoreSlim drained = new(0);
+    private Task? loop;
+    private int peakConcurrency;
 
-    private readonly Action<InvocationCompletedEventArgs> _completed;
+    private readonly Action<InvocationCompletedEventArgs> completed;
 
     public QueueTriggerListener(FunctionDescriptor function, QueueTriggerOptions options, TimeSpan? functionTimeout, QueueClientFactory queues, QueueWatcher watcher, WorkerSupervisor supervisor, OutputBindings outputs, Action<InvocationCompletedEventArgs> completed, ILogger logger)
     {
-        _functionTimeout = functionTimeout;
-        _watcher = watcher;
-        _completed = completed;
-        _function = function;
-        _trigger = function.Trigger ?? throw new ArgumentException("Function has no trigger.", nameof(function));
-        _options = options;
-        _queues = queues;
-        _supervisor = supervisor;
-        _outputs = outputs;
-        _logger = logger;
-        _queueName = _trigger.GetString("queueName") ?? throw new InvalidOperationException($"Queue trigger of {function.Name} has no queueName.");
-        _connection = _trigger.GetString("connection");
+        this.functionTimeout = functionTimeout;
+        this.watcher = watcher;
+        this.completed = completed;
+        this.function = function;
+        this.trigger = function.Trigger ?? throw new ArgumentException("Function has no trigger.", nameof(function));
+        this.options = options;
+        this.queues = queues;
+        this.supervisor = supervisor;
+        this.outputs = outputs;
+        this.logger = logger;
+        this.queueName = this.trigger.GetString("queueName") ?? throw new InvalidOperationException($"Queue trigger of {function.Name} has no queueName.");
+        this.connection = this.trigger.GetString("connection");
     }
 
-    public string QueueName => _queueName;
+    public string QueueName => this.queueName;
 
     /// <summary>Messages being processed right now.</summary>
-    public int InFlight => _inFlight.Count;
+    public int InFlight => inFlight.Count;
 
     /// <summary>Most invocations this listener had in flight at once.</summary>
-    public int PeakConcurrency => Volatile.Read(ref _peakConcurrency);
+    public int PeakConcurrency => Volatile.Read(ref peakConcurrency);
 
     /// <summary>While the listener waits for an empty (or missing) queue: when it will poll next unless woken.</summary>
-    internal DateTimeOffset? SleepingUntil => Interlocked.Read(ref _sleepingUntilTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+    internal DateTimeOffset? SleepingUntil => Interlocked.Read(ref sleepingUntilTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Fail start-up early when the connection is wrong rather than log from a background loop;
         // a queue that does not exist yet is fine (the extension waits for it, it never creates it).
-        var queue = _queues.CreateClient(_connection, _queueName);
+        var queue = this.queues.CreateClient(this.connection, this.queueName);
         if (!await queue.ExistsAsync(cancellationToken))
         {
-            _queueMissing = true;
-            Log.QueueMissing(_logger, _function.Name, _queueName);
+            queueMissing = true;
+            Log.QueueMissing(this.logger, this.function.Name, this.queueName);
         }
 
-        _watcherRegistration = _watcher.Register(_queueName, Wake);
-        _loop = Task.Run(() => PollAsync(queue, _stopPolling.Token), CancellationToken.None);
+        watcherRegistration = this.watcher.Register(this.queueName, Wake);
+        this.loop = Task.Run(() => PollAsync(queue, stopPolling.Token), CancellationToken.None);
     }
 
     /// <summary>This host just enqueued to the queue: poll now and restart the back-off.</summary>
@@ -97,7 +97,7 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     {
         try
         {
-            _wake.Release();
+            wake.Release();
         }
         catch (SemaphoreFullException)
         {
@@ -112,47 +112,47 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     /// <summary>Waits out the back-off; true when woken by an enqueue of this host.</summary>
     private async Task<bool> SleepAsync(TimeSpan delay, CancellationToken stop)
     {
-        Interlocked.Exchange(ref _sleepingUntilTicks, (DateTimeOffset.UtcNow + delay).UtcTicks);
+        Interlocked.Exchange(ref sleepingUntilTicks, (DateTimeOffset.UtcNow + delay).UtcTicks);
         try
         {
-            return await _wake.WaitAsync(delay, stop);
+            return await wake.WaitAsync(delay, stop);
         }
         finally
         {
-            Interlocked.Exchange(ref _sleepingUntilTicks, 0);
+            Interlocked.Exchange(ref sleepingUntilTicks, 0);
         }
     }
 
     private async Task PollAsync(QueueClient queue, CancellationToken stop)
     {
-        var delay = _options.MinPollingInterval;
+        var delay = this.options.MinPollingInterval;
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 // newBatchThreshold: only fetch again once in-flight work has drained to the threshold.
-                while (_inFlight.Count > _options.NewBatchThreshold)
+                while (inFlight.Count > this.options.NewBatchThreshold)
                 {
-                    await _drained.WaitAsync(stop);
+                    await this.drained.WaitAsync(stop);
                 }
 
                 QueueMessage[] messages;
                 try
                 {
-                    messages = (await queue.ReceiveMessagesAsync(_options.BatchSize, LeaseTime, stop)).Value;
-                    if (_queueMissing)
+                    messages = (await queue.ReceiveMessagesAsync(this.options.BatchSize, LeaseTime, stop)).Value;
+                    if (queueMissing)
                     {
-                        _queueMissing = false;
-                        Log.QueueAppeared(_logger, _function.Name, _queueName);
+                        queueMissing = false;
+                        Log.QueueAppeared(this.logger, this.function.Name, this.queueName);
                     }
                 }
                 catch (RequestFailedException ex) when (ex.Status == 404)
                 {
                     // Not created yet (or deleted): like an empty queue, keep polling with back-off.
-                    if (!_queueMissing)
+                    if (!queueMissing)
                     {
-                        _queueMissing = true;
-                        Log.QueueMissing(_logger, _function.Name, _queueName);
+                        queueMissing = true;
+                        Log.QueueMissing(this.logger, this.function.Name, this.queueName);
                     }
 
                     messages = [];
@@ -161,27 +161,27 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
                 if (messages.Length == 0)
                 {
                     delay = await SleepAsync(delay, stop)
-                        ? _options.MinPollingInterval
-                        : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxPollingInterval.Ticks));
+                        ? this.options.MinPollingInterval
+                        : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, this.options.MaxPollingInterval.Ticks));
                     continue;
                 }
 
-                delay = _options.MinPollingInterval;
+                delay = this.options.MinPollingInterval;
                 foreach (var message in messages)
                 {
                     var task = ProcessAsync(queue, message);
-                    _inFlight[message.MessageId] = task;
-                    var count = _inFlight.Count;
+                    inFlight[message.MessageId] = task;
+                    var count = inFlight.Count;
                     int peak;
-                    while (count > (peak = Volatile.Read(ref _peakConcurrency)) && Interlocked.CompareExchange(ref _peakConcurrency, count, peak) != peak)
+                    while (count > (peak = Volatile.Read(ref peakConcurrency)) && Interlocked.CompareExchange(ref peakConcurrency, count, peak) != peak)
                     {
                     }
 
                     _ = task.ContinueWith(
                         (_, state) =>
                         {
-                            _inFlight.TryRemove((string)state!, out var _);
-                            _drained.Release();
+                            inFlight.TryRemove((string)state!, out var _);
+                            this.drained.Release();
                         },
                         message.MessageId,
                         CancellationToken.None,
@@ -195,10 +195,10 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
             }
             catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or AggregateException or IOException)
             {
-                Log.QueuePollFailed(_logger, _queueName, ex);
+                Log.QueuePollFailed(this.logger, this.queueName, ex);
                 try
                 {
-                    await SleepAsync(_options.MaxPollingInterval, stop);
+                    await SleepAsync(this.options.MaxPollingInterval, stop);
                 }
                 catch (OperationCanceledException)
                 {
@@ -212,18 +212,18 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     {
         // Leave the polling loop at once; the work runs on the thread pool.
         await Task.Yield();
-        var lease = new Lease(queue, message, LeaseTime, _logger);
+        var lease = new Lease(queue, message, LeaseTime, this.logger);
         try
         {
-            if (message.DequeueCount > _options.MaxDequeueCount)
+            if (message.DequeueCount > this.options.MaxDequeueCount)
             {
                 await MoveToPoisonAsync(lease, message);
                 return;
             }
 
-            if (!_options.TryDecode(message.MessageText, out var text, out var bytes))
+            if (!this.options.TryDecode(message.MessageText, out var text, out var bytes))
             {
-                Log.QueueMessageUndecodable(_logger, _queueName, message.MessageId);
+                Log.QueueMessageUndecodable(this.logger, this.queueName, message.MessageId);
                 await MoveToPoisonAsync(lease, message);
                 return;
             }
@@ -232,8 +232,8 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
             var request = BuildRequest(message, text, bytes, lease.PopReceipt);
 
             // functionTimeout: cancelling this token sends the worker an InvocationCancel and stops waiting.
-            using var invocation = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
-            if (_functionTimeout is { } timeout)
+            using var invocation = CancellationTokenSource.CreateLinkedTokenSource(abandon.Token);
+            if (this.functionTimeout is { } timeout)
             {
                 invocation.CancelAfter(timeout);
             }
@@ -241,23 +241,23 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
             WorkerChannel? worker = null;
             try
             {
-                worker = await _supervisor.GetReadyWorkerAsync(invocation.Token);
+                worker = await this.supervisor.GetReadyWorkerAsync(invocation.Token);
                 var response = await worker.InvokeAsync(request, invocation.Token);
                 succeeded = response.Result?.Status == StatusResult.Types.Status.Success;
                 if (succeeded)
                 {
-                    await _outputs.ApplyAsync(_function, response, invocation.Token);
-                    Log.QueueInvocationSucceeded(_logger, _function.Name, message.MessageId, message.DequeueCount);
-                    _completed(new(_function.Name, request.InvocationId, true, null, message.DequeueCount));
+                    await this.outputs.ApplyAsync(this.function, response, invocation.Token);
+                    Log.QueueInvocationSucceeded(this.logger, this.function.Name, message.MessageId, message.DequeueCount);
+                    this.completed(new(this.function.Name, request.InvocationId, true, null, message.DequeueCount));
                 }
                 else
                 {
                     var error = response.Result?.Exception?.Message ?? "(no message)";
-                    Log.QueueInvocationFailed(_logger, _function.Name, message.MessageId, message.DequeueCount, error);
-                    _completed(new(_function.Name, request.InvocationId, false, error, message.DequeueCount));
+                    Log.QueueInvocationFailed(this.logger, this.function.Name, message.MessageId, message.DequeueCount, error);
+                    this.completed(new(this.function.Name, request.InvocationId, false, error, message.DequeueCount));
                 }
             }
-            catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+            catch (OperationCanceledException) when (abandon.IsCancellationRequested)
             {
                 // Shutting down past the grace period: hand the message back right away.
                 await lease.ReleaseAsync(TimeSpan.Zero);
@@ -267,20 +267,20 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
             {
                 // Timed out: a failed attempt like on Azure (visible again after visibilityTimeout,
                 // dequeue count up, poison after maxDequeueCount).
-                var error = $"Timeout value of {_functionTimeout:c} exceeded by function '{_function.Name}' (Id: '{request.InvocationId}'). Initiating cancellation.";
-                Log.FunctionTimedOut(_logger, _functionTimeout!.Value, _function.Name, request.InvocationId);
-                _completed(new(_function.Name, request.InvocationId, false, error, message.DequeueCount));
+                var error = $"Timeout value of {this.functionTimeout:c} exceeded by function '{this.function.Name}' (Id: '{request.InvocationId}'). Initiating cancellation.";
+                Log.FunctionTimedOut(this.logger, this.functionTimeout!.Value, this.function.Name, request.InvocationId);
+                this.completed(new(this.function.Name, request.InvocationId, false, error, message.DequeueCount));
                 succeeded = false;
                 if (worker is not null)
                 {
-                    _ = _supervisor.OnInvocationTimedOutAsync(worker, request.InvocationId);
+                    _ = this.supervisor.OnInvocationTimedOutAsync(worker, request.InvocationId);
                 }
             }
             catch (Exception ex) when (ex is WorkerUnavailableException or RequestFailedException or InvalidOperationException or NotSupportedException)
             {
                 // E.g. the worker died mid-invocation: a failed attempt like any other.
-                Log.QueueInvocationFailed(_logger, _function.Name, message.MessageId, message.DequeueCount, ex.Message);
-                _completed(new(_function.Name, request.InvocationId, false, ex.Message, message.DequeueCount));
+                Log.QueueInvocationFailed(this.logger, this.function.Name, message.MessageId, message.DequeueCount, ex.Message);
+                this.completed(new(this.function.Name, request.InvocationId, false, ex.Message, message.DequeueCount));
                 succeeded = false;
             }
 
@@ -288,19 +288,19 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
             {
                 await lease.DeleteAsync();
             }
-            else if (message.DequeueCount >= _options.MaxDequeueCount)
+            else if (message.DequeueCount >= this.options.MaxDequeueCount)
             {
                 await MoveToPoisonAsync(lease, message);
             }
             else
             {
-                await lease.ReleaseAsync(_options.VisibilityTimeout);
+                await lease.ReleaseAsync(this.options.VisibilityTimeout);
             }
         }
         catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or OperationCanceledException)
         {
             // The message stays invisible until its lease runs out, then it is retried.
-            Log.QueueMessageHandlingFailed(_logger, _queueName, message.MessageId, ex);
+            Log.QueueMessageHandlingFailed(this.logger, this.queueName, message.MessageId, ex);
         }
         finally
         {
@@ -310,13 +310,13 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
 
     private async Task MoveToPoisonAsync(Lease lease, QueueMessage message)
     {
-        var poisonName = _queueName + "-poison";
-        var poison = await _queues.GetAsync(_connection, poisonName, CancellationToken.None);
+        var poisonName = this.queueName + "-poison";
+        var poison = await this.queues.GetAsync(this.connection, poisonName, CancellationToken.None);
 
         // The text is copied as stored, so it keeps the queue's encoding.
         await poison.SendMessageAsync(message.MessageText, CancellationToken.None);
         await lease.DeleteAsync();
-        Log.QueueMessagePoisoned(_logger, message.MessageId, _queueName, poisonName, message.DequeueCount);
+        Log.QueueMessagePoisoned(this.logger, message.MessageId, this.queueName, poisonName, message.DequeueCount);
     }
 
     private InvocationRequest BuildRequest(QueueMessage message, string text, byte[] bytes, string popReceipt)
@@ -324,14 +324,14 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
         var request = new InvocationRequest
         {
             InvocationId = Guid.NewGuid().ToString(),
-            FunctionId = _function.Id,
+            FunctionId = this.function.Id,
 
             // The dotnet worker reads the trace context unconditionally; the real host always sends one.
             TraceContext = new RpcTraceContext(),
         };
 
         TypedData data;
-        if (_trigger.SupportsDeferredBinding)
+        if (this.trigger.SupportsDeferredBinding)
         {
             // SDK-type binding (QueueMessage / BinaryData / JsonElement parameters): the worker's
             // queue converters read a JSON QueueMessage from ModelBindingData with this source.
@@ -358,12 +358,12 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
         }
         else
         {
-            data = _trigger.DataType == BindingInfo.Types.DataType.Binary
+            data = this.trigger.DataType == BindingInfo.Types.DataType.Binary
                 ? new TypedData { Bytes = ByteString.CopyFrom(bytes) }
                 : new TypedData { String = text };
         }
 
-        request.InputData.Add(new ParameterBinding { Name = _trigger.Name, Data = data });
+        request.InputData.Add(new ParameterBinding { Name = this.trigger.Name, Data = data });
 
         // Binding data as the Storage extension exposes it, converted the way the real host's
         // ToRpc does: strings stay strings, everything else (long, DateTimeOffset) becomes JSON.
@@ -446,18 +446,18 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     /// <summary>Stops fetching, lets in-flight messages finish within the grace period, then abandons the rest.</summary>
     public async Task StopAsync(TimeSpan gracePeriod)
     {
-        _watcherRegistration?.Dispose();
-        await _stopPolling.CancelAsync();
-        if (_loop is not null)
+        watcherRegistration?.Dispose();
+        await stopPolling.CancelAsync();
+        if (this.loop is not null)
         {
-            await _loop;
+            await this.loop;
         }
 
-        var pending = Task.WhenAll(_inFlight.Values);
+        var pending = Task.WhenAll(inFlight.Values);
         if (await Task.WhenAny(pending, Task.Delay(gracePeriod)) != pending)
         {
-            Log.QueueAbandoning(_logger, _queueName, _inFlight.Count);
-            await _abandon.CancelAsync();
+            Log.QueueAbandoning(this.logger, this.queueName, inFlight.Count);
+            await abandon.CancelAsync();
             await Task.WhenAny(pending, Task.Delay(TimeSpan.FromSeconds(5)));
         }
     }
@@ -465,31 +465,31 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(5));
-        _watcherRegistration?.Dispose();
-        _wake.Dispose();
-        _stopPolling.Dispose();
-        _abandon.Dispose();
-        _drained.Dispose();
+        watcherRegistration?.Dispose();
+        wake.Dispose();
+        stopPolling.Dispose();
+        abandon.Dispose();
+        this.drained.Dispose();
     }
 
     /// <summary>Keeps a received message invisible while it is processed, tracking its latest pop receipt.</summary>
     private sealed class Lease : IAsyncDisposable
     {
-        private readonly QueueClient _queue;
-        private readonly QueueMessage _message;
-        private readonly ILogger _logger;
-        private readonly CancellationTokenSource _stop = new();
-        private readonly SemaphoreSlim _gate = new(1, 1);
-        private readonly Task _renewal;
-        private bool _settled;
+        private readonly QueueClient queue;
+        private readonly QueueMessage message;
+        private readonly ILogger logger;
+        private readonly CancellationTokenSource stop = new();
+        private readonly SemaphoreSlim gate = new(1, 1);
+        private readonly Task renewal;
+        private bool settled;
 
         public Lease(QueueClient queue, QueueMessage message, TimeSpan leaseTime, ILogger logger)
         {
-            _queue = queue;
-            _message = message;
-            _logger = logger;
+            this.queue = queue;
+            this.message = message;
+            this.logger = logger;
             PopReceipt = message.PopReceipt;
-            _renewal = RenewAsync(leaseTime, _stop.Token);
+            renewal = RenewAsync(leaseTime, this.stop.Token);
         }
 
         public string PopReceipt { get; private set; }
@@ -501,20 +501,20 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
                 while (true)
                 {
                     await Task.Delay(leaseTime / 2, cancellationToken);
-                    await _gate.WaitAsync(cancellationToken);
+                    await gate.WaitAsync(cancellationToken);
                     try
                     {
-                        if (_settled)
+                        if (settled)
                         {
                             return;
                         }
 
-                        var receipt = await _queue.UpdateMessageAsync(_message.MessageId, PopReceipt, visibilityTimeout: leaseTime, cancellationToken: cancellationToken);
+                        var receipt = await this.queue.UpdateMessageAsync(this.message.MessageId, PopReceipt, visibilityTimeout: leaseTime, cancellationToken: cancellationToken);
                         PopReceipt = receipt.Value.PopReceipt;
                     }
                     finally
                     {
-                        _gate.Release();
+                        gate.Release();
                     }
                 }
             }
@@ -523,40 +523,40 @@ internal sealed class QueueTriggerListener : IAsyncDisposable
             }
             catch (RequestFailedException ex)
             {
-                Log.QueueLeaseLost(_logger, _message.MessageId, ex.Message);
+                Log.QueueLeaseLost(this.logger, this.message.MessageId, ex.Message);
             }
         }
 
-        public Task DeleteAsync() => SettleAsync(() => _queue.DeleteMessageAsync(_message.MessageId, PopReceipt));
+        public Task DeleteAsync() => SettleAsync(() => this.queue.DeleteMessageAsync(this.message.MessageId, PopReceipt));
 
         public Task ReleaseAsync(TimeSpan visibilityTimeout) =>
-            SettleAsync(() => _queue.UpdateMessageAsync(_message.MessageId, PopReceipt, visibilityTimeout: visibilityTimeout));
+            SettleAsync(() => this.queue.UpdateMessageAsync(this.message.MessageId, PopReceipt, visibilityTimeout: visibilityTimeout));
 
         private async Task SettleAsync(Func<Task> action)
         {
-            await _gate.WaitAsync();
+            await gate.WaitAsync();
             try
             {
-                if (_settled)
+                if (settled)
                 {
                     return;
                 }
 
-                _settled = true;
+                settled = true;
                 await action();
             }
             finally
             {
-                _gate.Release();
+                gate.Release();
             }
         }
 
         public async ValueTask DisposeAsync()
         {
-            await _stop.CancelAsync();
-            await _renewal;
-            _stop.Dispose();
-            _gate.Dispose();
+            await this.stop.CancelAsync();
+            await renewal;
+            this.stop.Dispose();
+            gate.Dispose();
         }
     }
 }

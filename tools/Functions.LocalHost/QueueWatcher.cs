@@ -7,17 +7,17 @@ namespace Functions.LocalHost;
 /// </summary>
 internal sealed class QueueWatcher
 {
-    private readonly Dictionary<string, List<Action>> _registrations = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<Action>> registrations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock gate = new();
 
     /// <summary>Registers a callback for enqueues to <paramref name="queueName"/>; dispose to remove it.</summary>
     public IDisposable Register(string queueName, Action notify)
     {
-        lock (_gate)
+        lock (gate)
         {
-            if (!_registrations.TryGetValue(queueName, out var list))
+            if (!registrations.TryGetValue(queueName, out var list))
             {
-                _registrations[queueName] = list = [];
+                registrations[queueName] = list = [];
             }
 
             list.Add(notify);
@@ -30,9 +30,9 @@ internal sealed class QueueWatcher
     public void Notify(string queueName)
     {
         Action[] targets;
-        lock (_gate)
+        lock (gate)
         {
-            if (!_registrations.TryGetValue(queueName, out var list))
+            if (!registrations.TryGetValue(queueName, out var list))
             {
                 return;
             }
@@ -48,9 +48,9 @@ internal sealed class QueueWatcher
 
     private void Remove(string queueName, Action notify)
     {
-        lock (_gate)
+        lock (gate)
         {
-            if (_registrations.TryGetValue(queueName, out var list))
+            if (registrations.TryGetValue(queueName, out var list))
             {
                 list.Remove(notify);
             }
@@ -59,11 +59,11 @@ internal sealed class QueueWatcher
 
     private sealed class Registration(QueueWatcher watcher, string queueName, Action notify) : IDisposable
     {
-        private int _disposed;
+        private int disposed;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            if (Interlocked.Exchange(ref disposed, 1) == 0)
             {
                 watcher.Remove(queueName, notify);
             }

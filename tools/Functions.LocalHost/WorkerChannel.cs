@@ -32,44 +32,44 @@ public sealed class WorkerUnavailableException : Exception
 /// </summary>
 internal sealed class WorkerChannel
 {
-    private readonly Channel<StreamingMessage> _outbound = Channel.CreateUnbounded<StreamingMessage>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<WorkerInitResponse> _initResponse = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<FunctionMetadataResponse> _metadataResponse = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<FunctionLoadResponse>> _loads = new();
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<InvocationResponse>> _invocations = new();
-    private readonly ILogger _logger;
-    private readonly ILogger _workerLogger;
-    private volatile Exception? _failure;
+    private readonly Channel<StreamingMessage> outbound = Channel.CreateUnbounded<StreamingMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<WorkerInitResponse> initResponse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<FunctionMetadataResponse> metadataResponse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<FunctionLoadResponse>> loads = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<InvocationResponse>> invocations = new();
+    private readonly ILogger logger;
+    private readonly ILogger workerLogger;
+    private volatile Exception? failure;
 
     public WorkerChannel(string workerId, ILoggerFactory loggerFactory)
     {
         WorkerId = workerId;
-        _logger = loggerFactory.CreateLogger("Functions.LocalHost.WorkerChannel");
-        _workerLogger = loggerFactory.CreateLogger("Worker");
+        this.logger = loggerFactory.CreateLogger("Functions.LocalHost.WorkerChannel");
+        workerLogger = loggerFactory.CreateLogger("Worker");
     }
 
     public string WorkerId { get; }
 
-    public Task Connected => _connected.Task;
+    public Task Connected => this.connected.Task;
 
-    public Task Disconnected => _disconnected.Task;
+    public Task Disconnected => this.disconnected.Task;
 
-    public Task<WorkerInitResponse> InitResponse => _initResponse.Task;
+    public Task<WorkerInitResponse> InitResponse => initResponse.Task;
 
-    public Task<FunctionMetadataResponse> MetadataResponse => _metadataResponse.Task;
+    public Task<FunctionMetadataResponse> MetadataResponse => metadataResponse.Task;
 
-    public bool IsAlive => _failure is null;
+    public bool IsAlive => this.failure is null;
 
     /// <summary>The worker's own Kestrel address (ASP.NET Core integration), once initialised.</summary>
     public Uri? HttpUri { get; set; }
 
-    public int InFlight => _invocations.Count;
+    public int InFlight => this.invocations.Count;
 
     public void Send(StreamingMessage message)
     {
-        if (!_outbound.Writer.TryWrite(message))
+        if (!outbound.Writer.TryWrite(message))
         {
             throw new WorkerUnavailableException($"Worker {WorkerId} is no longer connected.");
         }
@@ -77,7 +77,7 @@ internal sealed class WorkerChannel
 
     public Task<FunctionLoadResponse> LoadAsync(FunctionLoadRequest request)
     {
-        var tcs = _loads.GetOrAdd(request.FunctionId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        var tcs = loads.GetOrAdd(request.FunctionId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
         Send(new StreamingMessage { RequestId = Guid.NewGuid().ToString(), FunctionLoadRequest = request });
         return tcs.Task;
     }
@@ -85,12 +85,12 @@ internal sealed class WorkerChannel
     public async Task<InvocationResponse> InvokeAsync(InvocationRequest request, CancellationToken cancellationToken)
     {
         var tcs = new TaskCompletionSource<InvocationResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_failure is { } failure)
+        if (this.failure is { } failure)
         {
             throw new WorkerUnavailableException($"Worker {WorkerId} is no longer connected.", failure);
         }
 
-        _invocations[request.InvocationId] = tcs;
+        this.invocations[request.InvocationId] = tcs;
         var cancelled = false;
         try
         {
@@ -103,20 +103,20 @@ internal sealed class WorkerChannel
             // The caller stops waiting; the worker cancels the function's token. Sent from here
             // rather than from a token registration, which the ending wait could dispose unrun.
             cancelled = true;
-            _outbound.Writer.TryWrite(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
+            outbound.Writer.TryWrite(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
             throw;
         }
         finally
         {
             if (!cancelled)
             {
-                _invocations.TryRemove(request.InvocationId, out _);
+                this.invocations.TryRemove(request.InvocationId, out _);
             }
             else
             {
                 // Keep listening a while for the worker's late answer (see FinishesAfterCancelAsync).
                 _ = tcs.Task.WaitAsync(LateResponseWindow, CancellationToken.None).ContinueWith(
-                    (_, id) => _invocations.TryRemove((string)id!, out var _),
+                    (_, id) => this.invocations.TryRemove((string)id!, out var _),
                     request.InvocationId,
                     CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously,
@@ -133,7 +133,7 @@ internal sealed class WorkerChannel
     /// </summary>
     public async Task<bool> FinishesAfterCancelAsync(string invocationId, TimeSpan gracePeriod)
     {
-        if (!_invocations.TryGetValue(invocationId, out var tcs))
+        if (!this.invocations.TryGetValue(invocationId, out var tcs))
         {
             return true;
         }
@@ -157,7 +157,7 @@ internal sealed class WorkerChannel
     /// <summary>Runs the stream until the worker disconnects or the host shuts it down.</summary>
     public async Task RunAsync(IAsyncStreamReader<StreamingMessage> requestStream, IServerStreamWriter<StreamingMessage> responseStream, CancellationToken cancellationToken)
     {
-        _connected.TrySetResult();
+        this.connected.TrySetResult();
         var writer = WriteLoopAsync(responseStream, cancellationToken);
         try
         {
@@ -174,7 +174,7 @@ internal sealed class WorkerChannel
         }
         finally
         {
-            _outbound.Writer.TryComplete();
+            outbound.Writer.TryComplete();
             try
             {
                 await writer;
@@ -188,7 +188,7 @@ internal sealed class WorkerChannel
 
     private async Task WriteLoopAsync(IServerStreamWriter<StreamingMessage> responseStream, CancellationToken cancellationToken)
     {
-        await foreach (var message in _outbound.Reader.ReadAllAsync(cancellationToken))
+        await foreach (var message in outbound.Reader.ReadAllAsync(cancellationToken))
         {
             await responseStream.WriteAsync(message, cancellationToken);
         }
@@ -199,10 +199,10 @@ internal sealed class WorkerChannel
         switch (message.ContentCase)
         {
             case StreamingMessage.ContentOneofCase.WorkerInitResponse:
-                _initResponse.TrySetResult(message.WorkerInitResponse);
+                initResponse.TrySetResult(message.WorkerInitResponse);
                 break;
             case StreamingMessage.ContentOneofCase.FunctionMetadataResponse:
-                _metadataResponse.TrySetResult(message.FunctionMetadataResponse);
+                metadataResponse.TrySetResult(message.FunctionMetadataResponse);
                 break;
             case StreamingMessage.ContentOneofCase.FunctionLoadResponse:
                 CompleteLoad(message.FunctionLoadResponse);
@@ -215,7 +215,7 @@ internal sealed class WorkerChannel
 
                 break;
             case StreamingMessage.ContentOneofCase.InvocationResponse:
-                if (_invocations.TryGetValue(message.InvocationResponse.InvocationId, out var tcs))
+                if (this.invocations.TryGetValue(message.InvocationResponse.InvocationId, out var tcs))
                 {
                     tcs.TrySetResult(message.InvocationResponse);
                 }
@@ -229,14 +229,14 @@ internal sealed class WorkerChannel
                 // None: a message type outside this host's protocol subset; nothing to do with it.
                 break;
             default:
-                Log.UnexpectedMessage(_logger, message.ContentCase.ToString(), WorkerId);
+                Log.UnexpectedMessage(this.logger, message.ContentCase.ToString(), WorkerId);
                 break;
         }
     }
 
     private void CompleteLoad(FunctionLoadResponse response)
     {
-        var tcs = _loads.GetOrAdd(response.FunctionId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        var tcs = loads.GetOrAdd(response.FunctionId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
         tcs.TrySetResult(response);
     }
 
@@ -259,7 +259,7 @@ internal sealed class WorkerChannel
             level = LogLevel.Debug;
         }
 
-        if (level == LogLevel.None || !_workerLogger.IsEnabled(level))
+        if (level == LogLevel.None || !workerLogger.IsEnabled(level))
         {
             return;
         }
@@ -267,45 +267,45 @@ internal sealed class WorkerChannel
         var text = log.Exception is { } ex && !string.IsNullOrEmpty(ex.Message)
             ? $"{log.Message}{Environment.NewLine}{ex.Message}{Environment.NewLine}{ex.StackTrace}"
             : log.Message;
-        Log.WorkerLog(_workerLogger, level, log.Category, text);
+        Log.WorkerLog(workerLogger, level, log.Category, text);
     }
 
     /// <summary>Fails everything still waiting on this worker; later sends throw.</summary>
     public void Fail(Exception reason)
     {
-        if (Interlocked.CompareExchange(ref _failure, reason, null) is not null)
+        if (Interlocked.CompareExchange(ref this.failure, reason, null) is not null)
         {
             return;
         }
 
-        _outbound.Writer.TryComplete();
-        _connected.TrySetException(reason);
-        _initResponse.TrySetException(reason);
-        _metadataResponse.TrySetException(reason);
-        foreach (var load in _loads.Values)
+        outbound.Writer.TryComplete();
+        this.connected.TrySetException(reason);
+        initResponse.TrySetException(reason);
+        metadataResponse.TrySetException(reason);
+        foreach (var load in loads.Values)
         {
             load.TrySetException(reason);
         }
 
-        foreach (var invocation in _invocations.Values)
+        foreach (var invocation in this.invocations.Values)
         {
             invocation.TrySetException(reason);
         }
 
-        _disconnected.TrySetResult();
+        this.disconnected.TrySetResult();
     }
 }
 
 /// <summary>Matches incoming EventStream calls to the worker processes this host launched.</summary>
 internal sealed class WorkerRegistry
 {
-    private readonly ConcurrentDictionary<string, WorkerChannel> _pending = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, WorkerChannel> pending = new(StringComparer.OrdinalIgnoreCase);
 
-    public void Add(WorkerChannel channel) => _pending[channel.WorkerId] = channel;
+    public void Add(WorkerChannel channel) => pending[channel.WorkerId] = channel;
 
-    public void Remove(WorkerChannel channel) => _pending.TryRemove(channel.WorkerId, out _);
+    public void Remove(WorkerChannel channel) => pending.TryRemove(channel.WorkerId, out _);
 
-    public WorkerChannel? Find(string workerId) => _pending.TryGetValue(workerId, out var channel) ? channel : null;
+    public WorkerChannel? Find(string workerId) => pending.TryGetValue(workerId, out var channel) ? channel : null;
 }
 
 /// <summary>The gRPC service the worker connects to.</summary>

@@ -13,26 +13,26 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
 {
     private const int GrpcMaxMessageLength = int.MaxValue;
 
-    private readonly FunctionApp _app;
-    private readonly LocalFunctionsHostOptions _options;
-    private readonly WorkerRegistry _registry;
-    private readonly ILoggerFactory _loggerFactory;
-    private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly TaskCompletionSource _firstStart = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _gate = new();
-    private TaskCompletionSource<WorkerChannel> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Uri? _grpcUri;
-    private Task? _loop;
-    private Process? _process;
+    private readonly FunctionApp app;
+    private readonly LocalFunctionsHostOptions options;
+    private readonly WorkerRegistry registry;
+    private readonly ILoggerFactory loggerFactory;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly TaskCompletionSource firstStart = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock gate = new();
+    private TaskCompletionSource<WorkerChannel> ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Uri? grpcUri;
+    private Task? loop;
+    private Process? process;
 
     public WorkerSupervisor(FunctionApp app, LocalFunctionsHostOptions options, WorkerRegistry registry, ILoggerFactory loggerFactory)
     {
-        _app = app;
-        _options = options;
-        _registry = registry;
-        _loggerFactory = loggerFactory;
-        _logger = loggerFactory.CreateLogger("Functions.LocalHost.Worker");
+        this.app = app;
+        this.options = options;
+        this.registry = registry;
+        this.loggerFactory = loggerFactory;
+        logger = loggerFactory.CreateLogger("Functions.LocalHost.Worker");
     }
 
     /// <summary>The functions from the first successful handshake (later workers must load the same ones).</summary>
@@ -50,7 +50,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         {
             try
             {
-                return _process is { HasExited: false } p ? p.Id : null;
+                return this.process is { HasExited: false } p ? p.Id : null;
             }
             catch (InvalidOperationException)
             {
@@ -61,9 +61,9 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
 
     public Task StartAsync(Uri grpcUri, CancellationToken cancellationToken)
     {
-        _grpcUri = grpcUri;
-        _loop = Task.Run(() => SuperviseAsync(_stopping.Token), CancellationToken.None);
-        return _firstStart.Task.WaitAsync(cancellationToken);
+        this.grpcUri = grpcUri;
+        loop = Task.Run(() => SuperviseAsync(this.stopping.Token), CancellationToken.None);
+        return firstStart.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Waits for a worker that has finished its handshake.</summary>
@@ -72,15 +72,15 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (_stopping.IsCancellationRequested)
+            if (this.stopping.IsCancellationRequested)
             {
                 throw new WorkerUnavailableException("The host is stopping.");
             }
 
             Task<WorkerChannel> ready;
-            lock (_gate)
+            lock (gate)
             {
-                ready = _ready.Task;
+                ready = this.ready.Task;
             }
 
             var channel = await ready.WaitAsync(cancellationToken);
@@ -100,25 +100,25 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         while (!stoppingToken.IsCancellationRequested)
         {
             var startedAt = Stopwatch.GetTimestamp();
-            var channel = new WorkerChannel(Guid.NewGuid().ToString(), _loggerFactory);
-            _registry.Add(channel);
+            var channel = new WorkerChannel(Guid.NewGuid().ToString(), this.loggerFactory);
+            this.registry.Add(channel);
             Process? process = null;
             try
             {
                 process = Launch(channel.WorkerId);
-                _process = process;
+                this.process = process;
                 var exited = process.WaitForExitAsync(stoppingToken);
                 await HandshakeAsync(channel, exited, stoppingToken);
 
                 LastStartupTime = Stopwatch.GetElapsedTime(startedAt);
                 WorkerStarts++;
-                Log.WorkerReady(_logger, process.Id, Functions.Count, LastStartupTime.TotalMilliseconds);
-                lock (_gate)
+                Log.WorkerReady(logger, process.Id, Functions.Count, LastStartupTime.TotalMilliseconds);
+                lock (gate)
                 {
-                    _ready.TrySetResult(channel);
+                    this.ready.TrySetResult(channel);
                 }
 
-                _firstStart.TrySetResult();
+                firstStart.TrySetResult();
 
                 await Task.WhenAny(exited, channel.Disconnected);
                 if (stoppingToken.IsCancellationRequested)
@@ -126,7 +126,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
                     break;
                 }
 
-                Log.WorkerExited(_logger, process.Id, process.HasExited ? process.ExitCode : null);
+                Log.WorkerExited(logger, process.Id, process.HasExited ? process.ExitCode : null);
                 if (Stopwatch.GetElapsedTime(startedAt) > TimeSpan.FromMinutes(1))
                 {
                     backoff = TimeSpan.FromMilliseconds(500);
@@ -138,26 +138,26 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                Log.WorkerStartFailed(_logger, ex);
-                if (!_firstStart.Task.IsCompleted)
+                Log.WorkerStartFailed(logger, ex);
+                if (!firstStart.Task.IsCompleted)
                 {
                     // A worker that never starts is a configuration problem: report it from StartAsync.
-                    _firstStart.TrySetException(ex);
+                    firstStart.TrySetException(ex);
                     break;
                 }
             }
             finally
             {
-                lock (_gate)
+                lock (gate)
                 {
-                    if (_ready.Task.IsCompleted)
+                    if (this.ready.Task.IsCompleted)
                     {
-                        _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                        this.ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
                     }
                 }
 
                 channel.Fail(new WorkerUnavailableException($"Worker {channel.WorkerId} exited."));
-                _registry.Remove(channel);
+                this.registry.Remove(channel);
                 if (!stoppingToken.IsCancellationRequested)
                 {
                     Kill(process);
@@ -165,12 +165,12 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
                 }
             }
 
-            if (!_options.RestartWorkerOnExit || stoppingToken.IsCancellationRequested)
+            if (!this.options.RestartWorkerOnExit || stoppingToken.IsCancellationRequested)
             {
                 break;
             }
 
-            Log.WorkerRestarting(_logger, backoff.TotalMilliseconds);
+            Log.WorkerRestarting(logger, backoff.TotalMilliseconds);
             try
             {
                 await Task.Delay(backoff, stoppingToken);
@@ -183,13 +183,13 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
         }
 
-        _firstStart.TrySetException(new WorkerUnavailableException("The host stopped before the worker started."));
+        firstStart.TrySetException(new WorkerUnavailableException("The host stopped before the worker started."));
     }
 
     private async Task HandshakeAsync(WorkerChannel channel, Task exited, CancellationToken stoppingToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(_options.WorkerStartTimeout);
+        timeout.CancelAfter(this.options.WorkerStartTimeout);
         var token = timeout.Token;
 
         async Task<T> Await<T>(Task<T> task, string step)
@@ -201,7 +201,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"The worker did not finish start-up within {_options.WorkerStartTimeout.TotalSeconds:F0} s ({step}).");
+                throw new TimeoutException($"The worker did not finish start-up within {this.options.WorkerStartTimeout.TotalSeconds:F0} s ({step}).");
             }
 
             if (done == exited && !task.IsCompleted)
@@ -217,8 +217,8 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         var init = new WorkerInitRequest
         {
             HostVersion = "4.1000.0-localhost",
-            WorkerDirectory = _app.Directory,
-            FunctionAppDirectory = _app.Directory,
+            WorkerDirectory = this.app.Directory,
+            FunctionAppDirectory = this.app.Directory,
         };
         channel.Send(new StreamingMessage { RequestId = Guid.NewGuid().ToString(), WorkerInitRequest = init });
         var initResponse = await Await(channel.InitResponse, "WorkerInitRequest");
@@ -247,7 +247,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"The worker's HTTP listener {workerHttp} did not open within {_options.WorkerStartTimeout.TotalSeconds:F0} s.");
+                throw new TimeoutException($"The worker's HTTP listener {workerHttp} did not open within {this.options.WorkerStartTimeout.TotalSeconds:F0} s.");
             }
         }
 
@@ -287,17 +287,17 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
     private async Task<IReadOnlyList<FunctionDescriptor>> IndexFunctionsAsync(WorkerChannel channel, Func<Task<FunctionMetadataResponse>, string, Task<FunctionMetadataResponse>> awaitStep, CancellationToken token)
     {
         IReadOnlyList<RpcFunctionMetadata> metadata;
-        if (_app.WorkerIndexing)
+        if (this.app.WorkerIndexing)
         {
             channel.Send(new StreamingMessage
             {
                 RequestId = Guid.NewGuid().ToString(),
-                FunctionsMetadataRequest = new FunctionsMetadataRequest { FunctionAppDirectory = _app.Directory },
+                FunctionsMetadataRequest = new FunctionsMetadataRequest { FunctionAppDirectory = this.app.Directory },
             });
             var response = await awaitStep(channel.MetadataResponse, "FunctionsMetadataRequest");
             if (response.UseDefaultMetadataIndexing)
             {
-                metadata = _app.ReadFunctionsMetadataFile();
+                metadata = this.app.ReadFunctionsMetadataFile();
             }
             else if (response.Result?.Status != StatusResult.Types.Status.Success)
             {
@@ -310,17 +310,17 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         }
         else
         {
-            metadata = _app.ReadFunctionsMetadataFile();
+            metadata = this.app.ReadFunctionsMetadataFile();
         }
 
         token.ThrowIfCancellationRequested();
-        return metadata.Select(m => new FunctionDescriptor(m, _app.Directory, _app.GetSetting)).ToList();
+        return metadata.Select(m => new FunctionDescriptor(m, this.app.Directory, this.app.GetSetting)).ToList();
     }
 
     private Process Launch(string workerId)
     {
-        var grpcUri = _grpcUri ?? throw new InvalidOperationException("Not started.");
-        var executable = _app.Executable;
+        var grpcUri = this.grpcUri ?? throw new InvalidOperationException("Not started.");
+        var executable = this.app.Executable;
         if (string.Equals(executable, "dotnet", StringComparison.OrdinalIgnoreCase) || string.Equals(executable, "dotnet.exe", StringComparison.OrdinalIgnoreCase))
         {
             // Under `dotnet run`/`dotnet test` the SDK says which muxer it is; use the same one.
@@ -330,18 +330,18 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         var requestId = Guid.NewGuid().ToString();
         var info = new ProcessStartInfo(executable)
         {
-            WorkingDirectory = _app.Directory,
+            WorkingDirectory = this.app.Directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = false,
             UseShellExecute = false,
         };
-        foreach (var argument in _app.WorkerArguments)
+        foreach (var argument in this.app.WorkerArguments)
         {
             info.ArgumentList.Add(argument);
         }
 
-        info.ArgumentList.Add(_app.WorkerPath);
+        info.ArgumentList.Add(this.app.WorkerPath);
 
         // Both spellings, as the real host passes them: newer workers read the --functions-* ones.
         string[] args =
@@ -362,7 +362,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         }
 
         info.Environment.Clear();
-        foreach (var (key, value) in _app.Settings)
+        foreach (var (key, value) in this.app.Settings)
         {
             info.Environment[key] = value;
         }
@@ -374,13 +374,13 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         }
 
         info.Environment["FUNCTIONS_WORKER_RUNTIME"] = "dotnet-isolated";
-        info.Environment["AzureWebJobsScriptRoot"] = _app.Directory;
-        info.Environment["FUNCTIONS_APPLICATION_DIRECTORY"] = _app.Directory;
-        info.Environment["FUNCTIONS_WORKER_DIRECTORY"] = _app.Directory;
+        info.Environment["AzureWebJobsScriptRoot"] = this.app.Directory;
+        info.Environment["FUNCTIONS_APPLICATION_DIRECTORY"] = this.app.Directory;
+        info.Environment["FUNCTIONS_WORKER_DIRECTORY"] = this.app.Directory;
         info.Environment.TryAdd("AZURE_FUNCTIONS_ENVIRONMENT", "Development");
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var console = _loggerFactory.CreateLogger("Worker.Console");
+        var console = this.loggerFactory.CreateLogger("Worker.Console");
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is { Length: > 0 } line)
@@ -404,7 +404,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        Log.WorkerLaunched(_logger, process.Id, executable, _app.WorkerPath);
+        Log.WorkerLaunched(logger, process.Id, executable, this.app.WorkerPath);
         return process;
     }
 
@@ -426,21 +426,21 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
     /// <summary>Asks the worker to terminate (letting in-flight work finish), then kills it after the grace period.</summary>
     public async Task StopAsync(TimeSpan gracePeriod)
     {
-        if (_stopping.IsCancellationRequested)
+        if (this.stopping.IsCancellationRequested)
         {
             return;
         }
 
         WorkerChannel? channel = null;
-        lock (_gate)
+        lock (gate)
         {
-            if (_ready.Task.IsCompletedSuccessfully)
+            if (this.ready.Task.IsCompletedSuccessfully)
             {
-                channel = _ready.Task.Result;
+                channel = this.ready.Task.Result;
             }
         }
 
-        var process = _process;
+        var process = this.process;
         if (channel is { IsAlive: true })
         {
             try
@@ -453,7 +453,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
             }
         }
 
-        await _stopping.CancelAsync();
+        await this.stopping.CancelAsync();
         if (process is not null)
         {
             try
@@ -463,7 +463,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                Log.WorkerKilled(_logger, process.Id);
+                Log.WorkerKilled(logger, process.Id);
             }
             catch (InvalidOperationException)
             {
@@ -473,9 +473,9 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
             Kill(process);
         }
 
-        if (_loop is not null)
+        if (loop is not null)
         {
-            await _loop;
+            await loop;
         }
 
         channel?.Fail(new WorkerUnavailableException("The host stopped."));
@@ -502,27 +502,27 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         }
 
         Process? process = null;
-        lock (_gate)
+        lock (gate)
         {
-            if (_ready.Task.IsCompletedSuccessfully && _ready.Task.Result == channel)
+            if (this.ready.Task.IsCompletedSuccessfully && this.ready.Task.Result == channel)
             {
-                process = _process;
+                process = this.process;
             }
         }
 
-        if (process is not null && !_stopping.IsCancellationRequested)
+        if (process is not null && !this.stopping.IsCancellationRequested)
         {
-            Log.TimeoutRestartingWorker(_logger, invocationId, process.Id);
+            Log.TimeoutRestartingWorker(logger, invocationId, process.Id);
             Kill(process);
         }
     }
 
     /// <summary>Kills the current worker process; tests use this to exercise the restart path.</summary>
-    public void KillWorkerForTesting() => Kill(_process);
+    public void KillWorkerForTesting() => Kill(this.process);
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(5));
-        _stopping.Dispose();
+        this.stopping.Dispose();
     }
 }

@@ -132,8 +132,8 @@ public sealed partial class SimulatorJson : JsonSerializerContext
 {
     /// <summary>Like <see cref="Default"/>, but writes <c>+</c>, quotes and non-ASCII as they are, so logged bodies stay readable.</summary>
     // Lazy: static initialisers of partial classes in other files (the generated Default) have no guaranteed order.
-    private static SimulatorJson? readable;
+    private static SimulatorJson? readableCache;
 
     public static SimulatorJson Readable =>
-        readable ??= new(new JsonSerializerOptions(Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        readableCache ??= new(new JsonSerializerOptions(Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 }
