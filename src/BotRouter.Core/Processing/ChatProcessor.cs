@@ -298,10 +298,8 @@ public sealed partial class ChatProcessor(
 
         /// <summary>
         /// After a failure: record what was done (and why it failed) and release the chat. Storage may be down
-        /// too: keep trying for up to three hold durations, because a call done but not recorded would be sent
-        /// again by the next processor. Trying past the hold is safe: the commit is conditioned on the ETag read,
-        /// so it only lands when nobody else has written the chat since (a processor that took the chat over
-        /// writes it before it sends anything, and then this commit is refused).
+        /// too: keep trying while the hold is still ours (nobody else can commit meanwhile), because a call done
+        /// but not recorded would be sent again by the next processor.
         /// </summary>
         /// <returns>False when it could not be recorded; the hold then runs out and the queue retries.</returns>
         private async Task<bool> LetGoAsync(ChatState last)
@@ -311,7 +309,7 @@ public sealed partial class ChatProcessor(
                 return true;
             }
 
-            var giveUp = p.time.GetUtcNow() + (p.options.Value.LeaseDuration * 3);
+            var giveUp = p.time.GetUtcNow() + (p.options.Value.LeaseDuration * 0.8);
             while (true)
             {
                 try
