@@ -687,6 +687,11 @@ public sealed class SoakRun : IDisposable
         {
             return -1;
         }
+        catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
+        {
+            Say($"  GET /api/poison did not answer within {http.Timeout.TotalSeconds:F0} s");
+            return -1;
+        }
     }
 
     private void Account(List<ChatRun> chats, List<List<List<string>>> references)

@@ -351,4 +351,34 @@ public class ChatProcessorTests
         Assert.Single(RepliesSent());
         Assert.Empty(store.Peek(Chat).Outbox);
     }
+
+    /// <summary>
+    /// Storage goes down right after the router accepted a reply and stays down for longer than a hold: the
+    /// processor keeps trying to record the reply (its commit is conditioned on what it read, so landing late is
+    /// safe) instead of giving up when its hold runs out, which let the retry send the same reply again.
+    /// </summary>
+    [Fact]
+    public async Task A_call_made_before_a_storage_outage_longer_than_the_hold_is_recorded_when_storage_returns()
+    {
+        await ArriveAsync("hello");
+        var (inFlight, release) = HoldRouterCalls();
+
+        var run = ProcessAsync();
+        await inFlight.Task;
+        store.DownUntil = time.GetUtcNow() + (options.LeaseDuration * 2);
+        release.SetResult();
+        while (!run.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(5, Ct);
+        }
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => run); // the pass failed; the queue retries it
+        Assert.Empty(store.Peek(Chat).Outbox); // but the reply the router accepted was recorded
+        Assert.False(store.Peek(Chat).Held);
+
+        router.Answer = null;
+        await ProcessAsync();
+        Assert.Single(RepliesSent());
+    }
 }

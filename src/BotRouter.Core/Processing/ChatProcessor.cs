@@ -28,6 +28,9 @@ public sealed partial class ChatProcessor(
     /// <summary>Queue visibility delays have a resolution of one second; anything less is sent as zero.</summary>
     private static readonly TimeSpan BusyRetry = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often a failing processor tries again to record what it did, while storage is down.</summary>
+    private static readonly TimeSpan LetGoRetryDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly IChatStore store = store;
     private readonly IWorkSignals signals = signals;
     private readonly IRouterClient router = router;
@@ -298,8 +301,11 @@ public sealed partial class ChatProcessor(
 
         /// <summary>
         /// After a failure: record what was done (and why it failed) and release the chat. Storage may be down
-        /// too: keep trying while the hold is still ours (nobody else can commit meanwhile), because a call done
-        /// but not recorded would be sent again by the next processor.
+        /// too: keep trying while the hold is still ours (nobody else can commit meanwhile). When router calls
+        /// were made but not yet recorded, keep trying for three hold durations, because the next processor
+        /// would send them again: trying past the hold is safe, the commit is conditioned on the ETag read, so
+        /// it lands only when nobody has written the chat since (a processor taking the chat over writes it
+        /// before it sends anything, and then this commit is refused).
         /// </summary>
         /// <returns>False when it could not be recorded; the hold then runs out and the queue retries.</returns>
         private async Task<bool> LetGoAsync(ChatState last)
@@ -309,7 +315,7 @@ public sealed partial class ChatProcessor(
                 return true;
             }
 
-            var giveUp = p.time.GetUtcNow() + (p.options.Value.LeaseDuration * 0.8);
+            var giveUp = p.time.GetUtcNow() + (p.options.Value.LeaseDuration * (done.Count > 0 ? 3 : 0.8));
             while (true)
             {
                 try
@@ -322,7 +328,7 @@ public sealed partial class ChatProcessor(
                 catch (StorageUnavailableException e) when (holding && p.time.GetUtcNow() < giveUp)
                 {
                     p.LogLetGoRetry(e.Message, ChatId);
-                    await Task.Delay(TimeSpan.FromSeconds(1), p.time, CancellationToken.None);
+                    await Task.Delay(LetGoRetryDelay, p.time, CancellationToken.None);
                 }
                 catch (Exception e) when (e is StorageUnavailableException or LeaseLostException)
                 {

@@ -75,6 +75,7 @@ public sealed class InMemoryChatStore(TimeProvider time, TimeSpan holdDuration) 
     {
         lock (chats)
         {
+            ThrowWhileDown("record a chat's turn");
             var w = (Work)work;
             var chat = Of(w.ChatId);
             if (chat.Version != w.Version)
@@ -100,6 +101,17 @@ public sealed class InMemoryChatStore(TimeProvider time, TimeSpan holdDuration) 
     /// <summary>Renewals that fail as storage would during an outage (the hold is not extended), counted down.</summary>
     public int FailRenewals { get; set; }
 
+    /// <summary>Until then, commits and renewals fail as storage does during an outage.</summary>
+    public DateTimeOffset DownUntil { get; set; }
+
+    private void ThrowWhileDown(string what)
+    {
+        if (time.GetUtcNow() < DownUntil)
+        {
+            throw new StorageUnavailableException($"Storage could not be reached to {what}.", new IOException("connection refused"));
+        }
+    }
+
     public Task RenewAsync(ChatWork work, CancellationToken cancellationToken)
     {
         lock (chats)
@@ -109,6 +121,8 @@ public sealed class InMemoryChatStore(TimeProvider time, TimeSpan holdDuration) 
                 FailRenewals--;
                 throw new StorageUnavailableException("Storage could not be reached to renew a chat's hold.", new IOException("connection reset"));
             }
+
+            ThrowWhileDown("renew a chat's hold");
 
             var w = (Work)work;
             var chat = Of(w.ChatId);
