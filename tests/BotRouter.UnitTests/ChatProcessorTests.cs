@@ -381,4 +381,34 @@ public class ChatProcessorTests
         await ProcessAsync();
         Assert.Single(RepliesSent());
     }
+
+    /// <summary>
+    /// The attempt timed out, but CM had taken the reply: its status report for the reply's reference arrives
+    /// before the retry. The retry records the reply as sent instead of sending it a second time; a reply without a
+    /// report is still sent.
+    /// </summary>
+    [Fact]
+    public async Task A_reply_whose_status_report_arrived_is_not_sent_again_by_the_retry()
+    {
+        await ArriveAsync("hello");
+        router.Answer = _ => throw new RouterUnavailableException("the attempt timed out");
+        await ProcessAsync();
+        var decided = Assert.Single(store.Peek(Chat).Outbox);
+        var reference = BotRouter.Core.Delivery.ReplyReference.For(Chat, decided.Id);
+        await store.RecordDeliveryAsync(Chat, new BotRouter.Core.Delivery.DeliveryReport(reference, BotRouter.Core.Delivery.DeliveryStatus.Delivered, time.GetUtcNow(), null, null), Ct);
+
+        router.Answer = null;
+        var attempts = router.Sent.Count;
+        await ProcessAsync();
+
+        Assert.Equal(attempts, router.Sent.Count); // nothing sent again
+        Assert.Empty(store.Peek(Chat).Outbox);
+        var state = (await store.GetAsync(Chat, Ct))!;
+        Assert.Null(state.LastFailure);
+        Assert.Contains(state.History, h => h.Reference == reference && h.Outcome.Contains("already at CM", StringComparison.Ordinal));
+
+        await ArriveAsync("hello again");
+        await ProcessAsync();
+        Assert.Equal(attempts + 1, router.Sent.Count); // the next reply, without a report, goes out
+    }
 }

@@ -114,7 +114,7 @@ public sealed partial class ChatProcessor(
 
             try
             {
-                var pending = new Queue<RouterCall>(work.Outbox);
+                var pending = new Queue<RouterCall>(await NotYetAtCmAsync(work.Outbox));
                 var inbox = new Queue<InboxItem>(work.Inbox);
 
                 while (true)
@@ -224,6 +224,37 @@ public sealed partial class ChatProcessor(
                         break;
                 }
             }
+        }
+
+        /// <summary>
+        /// A reply left in the outbox by an earlier pass may have reached CM all the same: the attempt timed out
+        /// after CM took it, or the processor died before it recorded the acceptance. CM's status report for the
+        /// reply's reference (<c>POST /api/status</c>) proves it arrived; such a reply is recorded as sent, not sent
+        /// twice. Only a pass that finds replies from an earlier pass reads the reports (one query).
+        /// </summary>
+        private async Task<IEnumerable<RouterCall>> NotYetAtCmAsync(IReadOnlyList<RouterCall> outbox)
+        {
+            if (!outbox.Any(c => c.Kind == RouterCallKind.Reply))
+            {
+                return outbox;
+            }
+
+            var deliveries = await p.store.GetDeliveriesAsync(ChatId, cancellationToken);
+            var arrived = new List<RouterCall>();
+            foreach (var call in outbox.Where(c => c.Kind == RouterCallKind.Reply))
+            {
+                var reference = Delivery.ReplyReference.For(ChatId, call.Id);
+                if (deliveries.TryGetValue(reference, out var status))
+                {
+                    p.LogAlreadyAtCm(ChatId, call.Id, status);
+                    state = state.Record(p.time.GetUtcNow(), Actors.Router, "reply", $"already at CM (status report: {status.ToString().ToLowerInvariant()}), not sent again", reference);
+                    arrived.Add(call);
+                }
+            }
+
+            done.AddRange(arrived);
+            changed |= arrived.Count > 0;
+            return outbox.Except(arrived);
         }
 
         /// <returns>False when a call was refused for good and the chat is now parked.</returns>
@@ -409,6 +440,9 @@ public sealed partial class ChatProcessor(
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Chat {ChatId}: {Kind} {CallId} accepted by the router")]
     private partial void LogSent(ChatId chatId, RouterCallKind kind, string callId);
+
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Information, Message = "Chat {ChatId}: reply {CallId} already reached CM (status report: {Status}); not sent again")]
+    private partial void LogAlreadyAtCm(ChatId chatId, string callId, Delivery.DeliveryStatus status);
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Chat {ChatId}: reply {CallId} suppressed, routing changed since it was decided")]
     private partial void LogSuppressed(ChatId chatId, string callId);
