@@ -68,7 +68,7 @@ public sealed class AppProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the app: {command}");
-        var writer = new StreamWriter(logPath) { AutoFlush = false };
+        var writer = new StreamWriter(logPath) { AutoFlush = true }; // a crash of the bench keeps the log for diagnosis
         var app = new AppProcess(process, writer, baseUrl);
         process.OutputDataReceived += (_, e) => app.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => app.OnLine(e.Data);

@@ -44,13 +44,14 @@ var drainCap = TimeSpan.FromSeconds(quick ? 30 : 120);
 var accountingChats = quick ? 4 : 10;
 var replyTimeout = TimeSpan.FromSeconds(60);
 
-// Storage: Azurite in memory on free ports, reused from the dev host.
+// Storage: Azurite on free ports, reused from the dev host, on disk in a fresh directory (see AzuriteData).
+using var azuriteData = new AzuriteData();
 await using var azurite = new Azurite();
-var ports = (Blob: FreePort(), Queue: FreePort(), Table: FreePort());
-await azurite.EnsureRunningAsync(root, ports, location: null, TextWriter.Null, CancellationToken.None);
+var ports = (Blob: FreePorts.Next(), Queue: FreePorts.Next(), Table: FreePorts.Next());
+await azurite.EnsureRunningAsync(root, ports, azuriteData.Path, TextWriter.Null, CancellationToken.None);
 Say($"Azurite on {ports}");
-await using var proxy = await StorageProxy.StartAsync(ports, FreePort);
-await using var router = await RouterSink.StartAsync(FreePort());
+await using var proxy = await StorageProxy.StartAsync(ports, FreePorts.Next);
+await using var router = await RouterSink.StartAsync(FreePorts.Next());
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseCookies = false, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
 {
     Timeout = TimeSpan.FromSeconds(30),
@@ -80,7 +81,7 @@ Dictionary<string, string> AppEnvironment(string storage, string url) => new()
 };
 
 // ---- Phase 1: load against the app on Azurite directly ----
-var appUrl = $"http://127.0.0.1:{FreePort()}";
+var appUrl = $"http://127.0.0.1:{FreePorts.Next()}";
 var app = await AppProcess.StartAsync(appCommand, root, AppEnvironment(Connection(ports), appUrl), appUrl, Path.Combine(output, "app-load.log"), http);
 Say($"app (pid {app.Pid}) healthy at {appUrl}");
 var scenario = new Scenario(http, appUrl, accountId, router);
@@ -251,7 +252,7 @@ if (sustainedOnly)
 }
 
 // ---- Phase 2: storage transactions, app pointed at the counting proxy ----
-var proxied = $"http://127.0.0.1:{FreePort()}";
+var proxied = $"http://127.0.0.1:{FreePorts.Next()}";
 app = await AppProcess.StartAsync(appCommand, root, AppEnvironment(Connection(proxy.Ports), proxied), proxied, Path.Combine(output, "app-transactions.log"), http);
 scenario = new Scenario(http, proxied, accountId, router);
 Say($"app behind the counting proxy (pid {app.Pid})");
@@ -378,13 +379,6 @@ string? Option(string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }
 
 static string Connection((int Blob, int Queue, int Table) p) =>

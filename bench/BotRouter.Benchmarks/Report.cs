@@ -53,7 +53,7 @@ public sealed class Report(bool quick, string appCommand)
     {
         var b = new StringBuilder();
         b.AppendLine(Inv, $"Bot Router connector benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {(quick ? "--quick" : "default")} run, {TotalSeconds:F0} s");
-        b.AppendLine(Inv, $"app: `{appCommand}`; Azurite in memory; loopback only; load generator, router fake and Azurite share the machine.");
+        b.AppendLine(Inv, $"app: `{appCommand}`; Azurite on disk (a fresh temporary directory); loopback only; load generator, router fake and Azurite share the machine.");
         b.AppendLine();
         b.AppendLine("| section | what | senders | n | fail | req/s | p50 ms | p99 ms |");
         b.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|");

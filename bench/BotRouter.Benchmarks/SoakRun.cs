@@ -191,7 +191,7 @@ public sealed class SoakResult
 }
 
 /// <summary>
-/// The soak: Azurite (in memory, free ports) behind a TCP gate, a fault-injecting router fake, the run command as
+/// The soak: Azurite (on disk in a fresh directory, free ports) behind a TCP gate, a fault-injecting router fake, the run command as
 /// its own process (one or more instances on the same storage), and a seeded scenario. First a reference
 /// conversation per script is recorded through the same app without faults, one step at a time; then every
 /// chat runs its script (chats concurrently, each chat's steps in order, the next after the previous got
@@ -267,20 +267,21 @@ public sealed class SoakRun : IDisposable
     {
         var root = RepositoryRoot.Find();
         senders = new SemaphoreSlim(o.Senders);
+        using var azuriteData = new AzuriteData();
         await using var azurite = new Azurite();
-        var ports = (Blob: FreePort(), Queue: FreePort(), Table: FreePort());
-        await azurite.EnsureRunningAsync(root, ports, location: null, TextWriter.Null, CancellationToken.None);
-        var gates = new[] { new SoakGate(FreePort(), ports.Blob), new SoakGate(FreePort(), ports.Queue), new SoakGate(FreePort(), ports.Table) };
-        router = await SoakRouter.StartAsync(FreePort());
+        var ports = (Blob: FreePorts.Next(), Queue: FreePorts.Next(), Table: FreePorts.Next());
+        await azurite.EnsureRunningAsync(root, ports, azuriteData.Path, TextWriter.Null, CancellationToken.None);
+        var gates = new[] { new SoakGate(FreePorts.Next(), ports.Blob), new SoakGate(FreePorts.Next(), ports.Queue), new SoakGate(FreePorts.Next(), ports.Table) };
+        router = await SoakRouter.StartAsync(FreePorts.Next());
         router.Hold = o.AttemptTimeout + TimeSpan.FromSeconds(1);
         try
         {
             var storage = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
                 $"BlobEndpoint=http://127.0.0.1:{gates[0].Port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{gates[1].Port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{gates[2].Port}/devstoreaccount1;";
-            Say($"Azurite in memory on {ports}, behind gates {gates[0].Port}/{gates[1].Port}/{gates[2].Port}; router fake at {router.BaseUrl}");
+            Say($"Azurite on disk on {ports}, behind gates {gates[0].Port}/{gates[1].Port}/{gates[2].Port}; router fake at {router.BaseUrl}");
             for (var i = 0; i < o.Instances; i++)
             {
-                var url = $"http://127.0.0.1:{FreePort()}";
+                var url = $"http://127.0.0.1:{FreePorts.Next()}";
                 var environment = new Dictionary<string, string>
                 {
                     ["AzureWebJobsStorage"] = storage,
@@ -789,21 +790,4 @@ public sealed class SoakRun : IDisposable
     private static bool Matches(List<string> texts, int at, List<string> want) =>
         at + want.Count <= texts.Count && want.Select((w, k) => texts[at + k] == w).All(b => b);
 
-    /// <summary>A free loopback port below Linux's ephemeral range (and away from 7071-7073 and 10000-10002).</summary>
-    public static int FreePort()
-    {
-        while (true)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-    }
 }

@@ -43,7 +43,7 @@ public sealed class DevHostAzuriteServiceTests : IAsyncLifetime
         var record = AzuriteService.ReadRecord(rig.AzuriteLocation);
         Assert.NotNull(record);
 
-        var secondUrl = $"http://127.0.0.1:{DevHostRig.FreePort()}";
+        var secondUrl = $"http://127.0.0.1:{FreePorts.Next()}";
         var environment = rig.Environment();
         environment["DevHost__Urls"] = secondUrl;
         var second = await rig.RunAsync(environment);
@@ -64,7 +64,7 @@ public sealed class DevHostAzuriteServiceTests : IAsyncLifetime
     public async Task A_normal_stop_leaves_an_Azurite_the_user_started_running()
     {
         await using var users = new Azurite();
-        rig.AzuritePorts = (DevHostRig.FreePort(), DevHostRig.FreePort(), DevHostRig.FreePort());
+        rig.AzuritePorts = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         await users.EnsureRunningAsync(RepositoryRoot.Find(), rig.AzuritePorts, location: null, TextWriter.Null, CancellationToken.None);
 
         var run = await rig.RunAsync();

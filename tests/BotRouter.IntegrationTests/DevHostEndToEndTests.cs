@@ -12,8 +12,8 @@ namespace BotRouter.IntegrationTests;
 public sealed class DevHostEndToEndTests(DevHostEndToEndTests.OwnAzurite azurite) : IClassFixture<DevHostEndToEndTests.OwnAzurite>, IAsyncLifetime
 {
     private const string AccountId = "e17acdef-c918-423d-a01b-1000cd084f6a";
-    private readonly string appUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
-    private readonly string simulatorUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
+    private readonly string appUrl = $"http://127.0.0.1:{FreePorts.Next()}";
+    private readonly string simulatorUrl = $"http://127.0.0.1:{FreePorts.Next()}";
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private DevHostProcess? run;
 

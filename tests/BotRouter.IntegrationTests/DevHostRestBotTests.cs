@@ -10,8 +10,8 @@ namespace BotRouter.IntegrationTests;
 /// </summary>
 public sealed class DevHostRestBotTests(DevHostEndToEndTests.OwnAzurite azurite) : IClassFixture<DevHostEndToEndTests.OwnAzurite>, IAsyncLifetime
 {
-    private readonly string appUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
-    private readonly string simulatorUrl = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
+    private readonly string appUrl = $"http://127.0.0.1:{FreePorts.Next()}";
+    private readonly string simulatorUrl = $"http://127.0.0.1:{FreePorts.Next()}";
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private RestBotFake bot = null!;
     private DevHostProcess? run;

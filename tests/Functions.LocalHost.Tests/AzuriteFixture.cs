@@ -34,7 +34,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             throw new InvalidOperationException($"Azurite not found at {script}: run `npm ci --no-audit --no-fund` in the repository root.");
         }
 
-        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
+        var (blob, queue, table) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         var info = new ProcessStartInfo("node")
         {
             RedirectStandardOutput = true,
@@ -79,13 +79,6 @@ public sealed class AzuriteFixture : IAsyncLifetime
                 await Task.Delay(100);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

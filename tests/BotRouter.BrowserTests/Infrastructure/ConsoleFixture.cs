@@ -21,9 +21,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
     private Process? devHost;
     private IPlaywright? playwright;
 
-    public string AppUrl { get; } = $"http://127.0.0.1:{FreePort()}";
+    public string AppUrl { get; } = $"http://127.0.0.1:{FreePorts.Next()}";
 
-    public string SimulatorUrl { get; } = $"http://127.0.0.1:{FreePort()}";
+    public string SimulatorUrl { get; } = $"http://127.0.0.1:{FreePorts.Next()}";
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -50,7 +50,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotDirectory);
 
         var root = RepositoryRoot.Find();
-        var ports = (Blob: FreePort(), Queue: FreePort(), Table: FreePort());
+        var ports = (Blob: FreePorts.Next(), Queue: FreePorts.Next(), Table: FreePorts.Next());
         await azurite.EnsureRunningAsync(root, ports, location: null, log, cancel);
         var storage = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={DevKey};" +
                       $"BlobEndpoint=http://127.0.0.1:{ports.Blob}/devstoreaccount1;" +
@@ -143,10 +143,4 @@ public sealed class ConsoleFixture : IAsyncLifetime
         http.Dispose();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

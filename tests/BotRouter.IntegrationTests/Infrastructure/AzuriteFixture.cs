@@ -16,7 +16,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Ports = (FreePort(), FreePort(), FreePort());
+        Ports = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         await azurite.EnsureRunningAsync(RepositoryRoot.Find(), Ports, location: null, TextWriter.Null, CancellationToken.None);
         ConnectionString = ConnectionStringFor(Ports);
     }
@@ -30,10 +30,4 @@ public sealed class AzuriteFixture : IAsyncLifetime
         $"QueueEndpoint=http://127.0.0.1:{ports.Queue}/devstoreaccount1;" +
         $"TableEndpoint=http://127.0.0.1:{ports.Table}/devstoreaccount1;";
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

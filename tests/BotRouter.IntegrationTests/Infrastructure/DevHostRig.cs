@@ -17,8 +17,8 @@ public sealed class DevHostRig : IAsyncDisposable
     private DevHostRig(RouterFake router)
     {
         Router = router;
-        AzuritePorts = (FreePort(), FreePort(), FreePort());
-        AppUrl = $"http://127.0.0.1:{FreePort()}";
+        AzuritePorts = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        AppUrl = $"http://127.0.0.1:{FreePorts.Next()}";
         AzuriteLocation = Path.Combine(Path.GetTempPath(), $"devhost-azurite-{Guid.NewGuid():N}");
     }
 
@@ -35,27 +35,6 @@ public sealed class DevHostRig : IAsyncDisposable
     /// <summary>The first flow's first step: what the bot answers a chat's first message with.</summary>
     public static string Greeting =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "src", "BotRouter.Core", "Flows", "default-flows.json")))!["flows"]![0]!["steps"]![0]!["prompt"]!.GetValue<string>();
-
-    /// <summary>
-    /// A free port below Linux's ephemeral range (32768-60999): a port the OS hands out for port 0 may be taken as
-    /// the local end of some outgoing connection before the run command binds it; these are not.
-    /// </summary>
-    public static int FreePort()
-    {
-        while (true)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-            }
-        }
-    }
 
     public static async Task<DevHostRig> StartAsync() => new(await RouterFake.StartAsync());
 

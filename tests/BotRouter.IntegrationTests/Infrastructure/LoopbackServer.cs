@@ -9,7 +9,7 @@ public static class LoopbackServer
 {
     public static async Task<(WebApplication App, string Url)> StartAsync(Action<WebApplication> map)
     {
-        var url = $"http://127.0.0.1:{AzuriteFixture.FreePort()}";
+        var url = $"http://127.0.0.1:{FreePorts.Next()}";
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(url);
         builder.Logging.ClearProviders();

@@ -17,7 +17,7 @@ public sealed class TcpProxy : IAsyncDisposable
     public TcpProxy(int target)
     {
         this.target = target;
-        Port = AzuriteFixture.FreePort();
+        Port = FreePorts.Next();
         Start();
     }
 
