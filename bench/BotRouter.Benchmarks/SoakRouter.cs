@@ -14,7 +14,9 @@ public sealed record SoakCall(long Seq, string Kind, string Key, string Text, st
 /// The Bot Router as a fault-injecting HTTP fake. A seeded share of calls fails: 500, 503, 429 with
 /// <c>Retry-After: 1</c>, or a timeout (held longer than the app's attempt timeout, then 503; never delivered).
 /// Only calls answered 200 count as delivered: replies (by customer number), mutations (by chat id, enable or
-/// disable), positions.
+/// disable), positions. Like CM, it reports each delivered reply that has a reference to the app
+/// (<c>POST {app}/api/status</c>, code 2 "delivered") after <see cref="ReportDelay"/>, retrying every second
+/// until the app answers 200.
 /// </summary>
 public sealed class SoakRouter : IAsyncDisposable
 {
@@ -25,6 +27,12 @@ public sealed class SoakRouter : IAsyncDisposable
     private double failureRate;
     private long seq;
     private long lastCallTicks = Environment.TickCount64;
+    private readonly HttpClient reports = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly CancellationTokenSource stopping = new();
+    private readonly ConcurrentDictionary<Task, byte> reporting = new();
+    private long reportsPosted;
+    private long reportAttemptsRefused;
+    private long reportTurn;
 
     private SoakRouter(WebApplication app, string baseUrl)
     {
@@ -38,6 +46,18 @@ public sealed class SoakRouter : IAsyncDisposable
     public TimeSpan Hold { get; set; } = TimeSpan.FromSeconds(2);
 
     public ConcurrentQueue<SoakCall> Delivered { get; } = new();
+
+    /// <summary>The app instances status reports go to (in turn); none: no reports.</summary>
+    public IReadOnlyList<string> ReportTo { get; set; } = [];
+
+    /// <summary>How long after accepting a reply its "delivered" report is posted.</summary>
+    public TimeSpan ReportDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Status reports the app answered 200.</summary>
+    public long ReportsPosted => Interlocked.Read(ref reportsPosted);
+
+    /// <summary>Status report attempts the app did not answer 200 (retried).</summary>
+    public long ReportAttemptsRefused => Interlocked.Read(ref reportAttemptsRefused);
 
     public IReadOnlyDictionary<string, long> Injected => injected;
 
@@ -137,7 +157,10 @@ public sealed class SoakRouter : IAsyncDisposable
             case "reply":
                 foreach (var msg in json?["messages"]?["msg"]?.AsArray() ?? [])
                 {
-                    Delivered.Enqueue(new SoakCall(n, "reply", msg?["to"]?[0]?["number"]?.ToString() ?? string.Empty, msg?["body"]?["content"]?.ToString() ?? string.Empty, msg?["reference"]?.ToString() ?? string.Empty));
+                    var to = msg?["to"]?[0]?["number"]?.ToString() ?? string.Empty;
+                    var reference = msg?["reference"]?.ToString() ?? string.Empty;
+                    Delivered.Enqueue(new SoakCall(n, "reply", to, msg?["body"]?["content"]?.ToString() ?? string.Empty, reference));
+                    Report(to, reference);
                 }
 
                 break;
@@ -158,8 +181,72 @@ public sealed class SoakRouter : IAsyncDisposable
         await context.Response.WriteAsync("""{"details":"Created 1 message(s)","errorCode":0,"messages":[]}""");
     }
 
+    private void Report(string to, string reference)
+    {
+        var apps = ReportTo;
+        if (apps.Count == 0 || reference.Length == 0)
+        {
+            return;
+        }
+
+        var target = apps[(int)(Interlocked.Increment(ref reportTurn) % apps.Count)];
+        var task = ReportAsync(target, to, reference, stopping.Token);
+        reporting[task] = 0;
+        _ = task.ContinueWith(done => reporting.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task ReportAsync(string appBaseUrl, string to, string reference, CancellationToken cancellationToken)
+    {
+        var report = new JsonObject
+        {
+            ["messages"] = new JsonObject
+            {
+                ["msg"] = new JsonObject
+                {
+                    ["received"] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    ["to"] = to,
+                    ["reference"] = reference,
+                    ["status"] = new JsonObject { ["code"] = 2, ["errorCode"] = null, ["errorDescription"] = null },
+                    ["operator"] = null,
+                },
+            },
+        }.ToJsonString();
+        try
+        {
+            await Task.Delay(ReportDelay, cancellationToken);
+            for (var attempt = 1; attempt <= 120; attempt++)
+            {
+                try
+                {
+                    using var content = new StringContent(report, System.Text.Encoding.UTF8, "application/json");
+                    using var answer = await reports.PostAsync(new Uri(new Uri(appBaseUrl), "api/status"), content, cancellationToken);
+                    if (answer.IsSuccessStatusCode)
+                    {
+                        Interlocked.Increment(ref reportsPosted);
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    // The instance is down (killed) or slow: CM retries.
+                }
+
+                Interlocked.Increment(ref reportAttemptsRefused);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The soak is over.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await stopping.CancelAsync();
+        await Task.WhenAll(reporting.Keys);
+        stopping.Dispose();
+        reports.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
     }

@@ -128,6 +128,9 @@ public sealed class SoakResult
 
     public IReadOnlyDictionary<string, long> Injected { get; set; } = new Dictionary<string, long>();
 
+    /// <summary>Status reports ("delivered") the app accepted / attempts it did not answer 200 (retried).</summary>
+    public (long Posted, long Refused) StatusReports { get; set; }
+
     public long OutageRefused { get; set; }
 
     public string Outage { get; set; } = "none";
@@ -169,6 +172,7 @@ public sealed class SoakResult
             ("chats differing from the reference", ChatsDiffering.ToString(CultureInfo.InvariantCulture)),
             ("bot replies while an agent owned the chat", RepliesInAgentMode.ToString(CultureInfo.InvariantCulture)),
             ("router calls / replies delivered", $"{RouterCalls} / {RepliesDelivered}"),
+            ("status reports accepted / attempts refused", $"{StatusReports.Posted} / {StatusReports.Refused}"),
             ("injected router failures", $"{injectedTotal} ({(RouterCalls == 0 ? 0 : 100.0 * injectedTotal / RouterCalls):F1} %): 500 {Kind("500")}, 503 {Kind("503")}, 429 {Kind("429")}, timeout {Kind("timeout")}"),
             ("storage outage", $"{Outage}; {OutageRefused} connections refused"),
             ("worker kill", WorkerKill),
@@ -279,6 +283,7 @@ public sealed class SoakRun : IDisposable
             var storage = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
                 $"BlobEndpoint=http://127.0.0.1:{gates[0].Port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{gates[1].Port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{gates[2].Port}/devstoreaccount1;";
             Say($"Azurite on disk on {ports}, behind gates {gates[0].Port}/{gates[1].Port}/{gates[2].Port}; router fake at {router.BaseUrl}");
+            var urls = new List<string>();
             for (var i = 0; i < o.Instances; i++)
             {
                 var url = $"http://127.0.0.1:{FreePorts.Next()}";
@@ -299,7 +304,11 @@ public sealed class SoakRun : IDisposable
                 var log = Path.Combine(o.LogDirectory, $"soak-app-{i + 1}-{Environment.ProcessId}.log");
                 apps.Add(await AppProcess.StartAsync(AppProcess.RunCommand(o.DevHostDll), root, environment, url, log, http, TimeSpan.FromSeconds(120)));
                 Say($"instance {i + 1}: pid {apps[^1].Pid} at {url}, log {log}");
+                urls.Add(url + "/");
             }
+
+            // CM reports each delivered reply to the app; a reply whose report is in is not sent again by a retry.
+            router.ReportTo = urls;
 
             result.Settings = $"BotRouter__AttemptTimeout={o.AttemptTimeout:c}, Processing__RetryDelayMax={o.RetryDelayMax:c} (default 00:05:00); stall rule: router quiet {StallWindow(o).TotalSeconds:F0} s and the inbound queue empty";
             var perChat = Math.Max(1, o.Messages / o.Chats);
@@ -700,6 +709,7 @@ public sealed class SoakRun : IDisposable
         var delivered = router.Delivered.OrderBy(c => c.Seq).ToList();
         result.RouterCalls = router.Calls;
         result.Injected = new Dictionary<string, long>(router.Injected);
+        result.StatusReports = (router.ReportsPosted, router.ReportAttemptsRefused);
         var replies = delivered.Where(c => c.Kind == "reply").ToList();
         result.RepliesDelivered = replies.Count;
         result.DuplicatedByReference = replies.Count - replies.Select(r => r.Reference).Distinct().Count();
