@@ -275,7 +275,7 @@ public sealed partial class TableChatStore(TableServiceClient tables, BlobServic
                 // Refused for certain, so no row points to a blob this commit wrote; the committed state keeps its own.
                 if (stateBlob is not null && stateBlob.Name != w.StateBlob?.Name)
                 {
-                    await DeleteStateBlobAsync(w.ChatId, stateBlob.Name, cancellationToken);
+                    await DeleteUnreferencedBlobAsync(w.ChatId, stateBlob.Name, cancellationToken);
                 }
 
                 throw new LeaseLostException(w.ChatId);
@@ -296,12 +296,14 @@ public sealed partial class TableChatStore(TableServiceClient tables, BlobServic
 
             if (replaced is not null && replaced.Name != stateBlob?.Name)
             {
-                await DeleteStateBlobAsync(w.ChatId, replaced.Name, cancellationToken);
+                await DeleteUnreferencedBlobAsync(w.ChatId, replaced.Name, cancellationToken);
             }
 
+            // The commit is done: a message's payload blob is no longer needed, and failing to delete it must not
+            // make the caller think the commit failed.
             if (commit.Handled?.PayloadBlob is { } blob)
             {
-                await payloads.GetBlobClient(blob).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+                await DeleteUnreferencedBlobAsync(w.ChatId, blob, cancellationToken);
             }
         });
 
@@ -348,8 +350,11 @@ public sealed partial class TableChatStore(TableServiceClient tables, BlobServic
         return new StateBlob(name, botState);
     }
 
-    /// <summary>Best effort: a blob no committed row points to any more; failing to delete it only leaves it behind.</summary>
-    private async Task DeleteStateBlobAsync(ChatId chatId, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Best effort: a blob (a replaced bot state, a handled message's payload) no committed row points to any more;
+    /// failing to delete it only leaves it behind.
+    /// </summary>
+    private async Task DeleteUnreferencedBlobAsync(ChatId chatId, string name, CancellationToken cancellationToken)
     {
         try
         {
@@ -480,7 +485,7 @@ public sealed partial class TableChatStore(TableServiceClient tables, BlobServic
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Chat {ChatId}: a bot state of {Characters} characters goes to blob {Blob}")]
     private partial void LogStateStored(ChatId chatId, int characters, string blob);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Chat {ChatId}: could not delete the bot state blob {Blob} no row points to ({Reason}); it is left behind")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Chat {ChatId}: could not delete the blob {Blob} no row points to any more ({Reason}); it is left behind")]
     private partial void LogStateBlobLeft(ChatId chatId, string blob, string reason);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Chat {ChatId}: the bot state blob {Blob} is missing; the bot starts afresh")]
