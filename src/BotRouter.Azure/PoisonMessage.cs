@@ -5,6 +5,3 @@ public sealed record PoisonMessage(string Queue, string Id, string? ChatId, Date
 
 /// <summary>One page of poison messages; <see cref="ContinuationToken"/> asks for the next (null: that was the last).</summary>
 public sealed record PoisonPage(IReadOnlyList<PoisonMessage> Messages, string? ContinuationToken);
-
-/// <summary>A continuation token this app did not hand out.</summary>
-public sealed class InvalidContinuationTokenException(Exception inner) : Exception("The continuation token is not one this API handed out.", inner);
