@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Azure.Storage.Queues;
 using BotRouter.Benchmarks;
 using BotRouter.DevHost;
+using BotRouter.Testing;
 
 // dotnet run -c Release --project bench/BotRouter.Benchmarks -- [--quick] [--app-cmd "<shell command>"] [--out <dir>]
 // dotnet run -c Release --project bench/BotRouter.Benchmarks -- micro
@@ -51,7 +52,7 @@ var ports = (Blob: FreePorts.Next(), Queue: FreePorts.Next(), Table: FreePorts.N
 await azurite.EnsureRunningAsync(root, ports, azuriteData.Path, TextWriter.Null, CancellationToken.None);
 Say($"Azurite on {ports}");
 await using var proxy = await StorageProxy.StartAsync(ports, FreePorts.Next);
-await using var router = await RouterSink.StartAsync(FreePorts.Next());
+await using var router = await RouterFake.StartAsync();
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseCookies = false, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
 {
     Timeout = TimeSpan.FromSeconds(30),

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using BotRouter.Testing;
 
 namespace BotRouter.Benchmarks;
 
 /// <summary>Posts CM-shaped webhooks to the app. Every chat gets its own customer number, so a reply (which names the number, not the chat) is matched to its chat.</summary>
-public sealed class Scenario(HttpClient http, string appBaseUrl, string accountId, RouterSink router)
+public sealed class Scenario(HttpClient http, string appBaseUrl, string accountId, RouterFake router)
 {
     private static long numbers = 31_600_000_000;
 

@@ -9,6 +9,7 @@ using Azure.Storage.Queues;
 using BotRouter.Azure;
 using BotRouter.Benchmarks;
 using BotRouter.DevHost;
+using BotRouter.Testing;
 
 namespace BotRouter.Soak;
 
@@ -210,7 +211,7 @@ public sealed class SoakRun : IDisposable
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly SoakResult result = new();
     private SemaphoreSlim senders = null!;
-    private SoakRouter router = null!;
+    private RouterFake router = null!;
     private List<AppProcess> apps = [];
     private int acknowledgedMessages;
     private QueueClient? inbound;
@@ -276,7 +277,7 @@ public sealed class SoakRun : IDisposable
         var ports = (Blob: FreePorts.Next(), Queue: FreePorts.Next(), Table: FreePorts.Next());
         await azurite.EnsureRunningAsync(root, ports, azuriteData.Path, TextWriter.Null, CancellationToken.None);
         var gates = new[] { new SoakGate(FreePorts.Next(), ports.Blob), new SoakGate(FreePorts.Next(), ports.Queue), new SoakGate(FreePorts.Next(), ports.Table) };
-        router = await SoakRouter.StartAsync(FreePorts.Next());
+        router = await RouterFake.StartAsync();
         router.Hold = o.AttemptTimeout + TimeSpan.FromSeconds(1);
         try
         {
@@ -324,7 +325,7 @@ public sealed class SoakRun : IDisposable
             }).ToList();
             result.Sent = chats.Sum(c => c.Steps.Count(s => s.Kind == StepKind.Message));
             result.SentInAgentMode = chats.Sum(c => c.Steps.Count(s => s.Kind == StepKind.Message && s.AgentMode));
-            router.FailRandomly(o.FailureRate, o.Seed);
+            router.FailRandomly(o.FailureRate, o.Seed, RouterFake.AllFaults);
             Say($"soak: {result.Sent} messages over {o.Chats} chats ({chats.Count(c => c.Template > 0)} with a take-over and a hand-back), {o.Instances} instance(s), router failure rate {o.FailureRate:P0}, duplicates {o.DuplicateRate:P0}");
             var disruptions = DisruptAsync(gates);
             await Task.WhenAll(chats.Select(RunChatAsync));
@@ -333,7 +334,7 @@ public sealed class SoakRun : IDisposable
             // The inbound queue as it is, past the gate: what the stall rule looks at, even while storage is cut.
             inbound = new QueueClient($"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:{ports.Queue}/devstoreaccount1;", StorageNames.InboundQueue);
             await WaitUntilDoneAsync(chats, references);
-            router.FailRandomly(0, o.Seed);
+            router.FailRandomly(0, o.Seed, RouterFake.AllFaults);
             Account(chats, references);
             result.Seconds = clock.Elapsed.TotalSeconds;
             return result;
@@ -416,7 +417,7 @@ public sealed class SoakRun : IDisposable
         return [.. references];
     }
 
-    private List<SoakCall> RepliesOf(string number) => router.Delivered.Where(c => c.Kind == "reply" && c.Key == number).OrderBy(c => c.Seq).ToList();
+    private List<Delivery> RepliesOf(string number) => router.Delivered.Where(c => c.Kind == "reply" && c.Key == number).OrderBy(c => c.Seq).ToList();
 
     private static string Body(ChatRun chat, SoakStep step) => step.Kind == StepKind.Message
         ? string.Concat(
@@ -613,7 +614,7 @@ public sealed class SoakRun : IDisposable
             if (lastReport.Elapsed > TimeSpan.FromSeconds(10))
             {
                 lastReport.Restart();
-                Say($"  {expected.Sum(kv => Math.Min(kv.Value, counts.GetValueOrDefault(kv.Key)))} of {expectedTotal} expected replies in, {router.Calls} router calls, quiet {quiet.TotalSeconds:F0} s");
+                Say($"  {expected.Sum(kv => Math.Min(kv.Value, counts.GetValueOrDefault(kv.Key)))} of {expectedTotal} expected replies in, {router.Calls.Count} router calls, quiet {quiet.TotalSeconds:F0} s");
             }
 
             if (complete && quiet > o.Quiet)
@@ -707,7 +708,7 @@ public sealed class SoakRun : IDisposable
     private void Account(List<ChatRun> chats, List<List<List<string>>> references)
     {
         var delivered = router.Delivered.OrderBy(c => c.Seq).ToList();
-        result.RouterCalls = router.Calls;
+        result.RouterCalls = router.Calls.Count;
         result.Injected = new Dictionary<string, long>(router.Injected);
         result.StatusReports = (router.ReportsPosted, router.ReportAttemptsRefused);
         var replies = delivered.Where(c => c.Kind == "reply").ToList();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using BotRouter.Core.Chats;
 using BotRouter.Functions.Triggers;
 using BotRouter.IntegrationTests.Infrastructure;
+using BotRouter.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;

@@ -63,11 +63,11 @@ public sealed class ReliabilityTests(AzuriteFixture azurite, ITestOutputHelper o
         var references = app.Router.To("/bmproxy/").Select(c => c.Json!["messages"]!["msg"]![0]!["reference"]!.GetValue<string>()).ToList();
         var lost = chats.Sum(c => Math.Max(0, MessagesPerChat - answered.GetValueOrDefault(numbers[c])));
         var duplicated = references.Count - references.Distinct().Count() + chats.Sum(c => Math.Max(0, answered.GetValueOrDefault(numbers[c]) - MessagesPerChat));
-        output.WriteLine($"reliability: {Chats * MessagesPerChat} messages, {duplicates} duplicate deliveries, {app.Router.Injected} router faults injected ({app.Router.Calls.Count} router calls), {attempts} processor runs, lost {lost}, duplicated {duplicated}");
+        output.WriteLine($"reliability: {Chats * MessagesPerChat} messages, {duplicates} duplicate deliveries, {app.Router.Injected.Values.Sum()} router faults injected ({app.Router.Calls.Count} router calls), {attempts} processor runs, lost {lost}, duplicated {duplicated}");
 
         Assert.Equal(0, lost);
         Assert.Equal(0, duplicated);
-        Assert.True(app.Router.Injected > 0);
+        Assert.True(app.Router.Injected.Values.Sum() > 0);
     }
 
     /// <summary>Accepted replies per customer number.</summary>

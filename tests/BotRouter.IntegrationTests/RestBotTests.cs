@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BotRouter.Functions.Triggers;
 using BotRouter.IntegrationTests.Infrastructure;
+using BotRouter.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using BotRouter.Azure;
 using BotRouter.Core.Processing;
 using BotRouter.Functions.Http;
+using BotRouter.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

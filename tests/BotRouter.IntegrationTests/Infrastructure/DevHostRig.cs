@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using BotRouter.DevHost;
+using BotRouter.Testing;
 
 namespace BotRouter.IntegrationTests.Infrastructure;
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace BotRouter.IntegrationTests.Infrastructure;
+namespace BotRouter.Testing;
 
 /// <summary>A real Kestrel server on a free loopback port, for the HTTP fakes (router, REST bot, OpenAI-compatible server).</summary>
 public static class LoopbackServer
