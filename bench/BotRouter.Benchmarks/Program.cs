@@ -33,6 +33,7 @@ void Say(string line) => Console.WriteLine($"[{total.Elapsed:mm\\:ss}] {line}");
 
 int[] levels = [1, 16, 64];
 var ackCount = quick ? new Dictionary<int, int> { [1] = 30, [16] = 150, [64] = 256 } : new Dictionary<int, int> { [1] = 300, [16] = 500, [64] = 600 };
+var ackAloneCount = quick ? 30 : 100;
 var e2ePerSender = quick ? new Dictionary<int, int> { [1] = 4, [16] = 1, [64] = 1 } : new Dictionary<int, int> { [1] = 20, [16] = 5, [64] = 2 };
 var handOverPerSender = quick ? new Dictionary<int, int> { [1] = 3, [16] = 1, [64] = 1 } : new Dictionary<int, int> { [1] = 10, [16] = 2, [64] = 1 };
 var warmUp = quick ? 30 : 100;
@@ -166,6 +167,22 @@ foreach (var c in sustainedOnly ? [] : levels)
     report.Add("ack", "raw table batch (2 rows) + queue put (the ack's storage work)", c, shaped);
     report.Add("ack", "POST /api/webhook → 200", c, ack);
     report.Ratio(c, ack.Throughput / floor.Throughput, ack.Throughput / shaped.Throughput, ack.Throughput / http200.Throughput);
+    if (c == 1)
+    {
+        // The ack on its own, as the floors run: each webhook posted once the previous one was answered, so no
+        // processing shares Azurite or the cores with it (in the burst above the previous messages' processing does).
+        var alone = new double[ackAloneCount];
+        var aloneRun = await Load.RunAsync(1, ackAloneCount, async i =>
+        {
+            alone[i] = (await scenario.RoundTripTimedAsync(Scenario.NewChat(), "hi", replyTimeout)).Ack;
+            return true;
+        });
+        var ackAlone = aloneRun with { LatenciesMs = alone };
+        report.Add("ack", "POST /api/webhook → 200, one at a time (each after the previous was answered)", c, ackAlone);
+        report.AckAlone(ackAlone.P50, shaped.P50);
+        Say($"c=1: ack one at a time p50 {ackAlone.P50:F1} ms vs raw batch+put p50 {shaped.P50:F1} ms");
+    }
+
     report.Add("e2e", "burst: webhook → reply (open loop, backlog included)", c, burstE2e);
 
     var e2e = await Load.RunAsync(c, c * e2ePerSender[c], async _ => await scenario.RoundTripAsync(Scenario.NewChat(), "hi", replyTimeout) >= 0);

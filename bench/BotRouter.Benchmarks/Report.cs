@@ -30,6 +30,11 @@ public sealed class Report(bool quick, string appCommand)
 
     public void Cpu(int concurrency, double app, double azurite) => CpuPerMessage[concurrency] = (app, azurite);
 
+    /// <summary>At 1 sender: the webhook's 200 one at a time (nothing else running) and its storage work done raw, p50 ms.</summary>
+    public (double AckP50, double RawP50)? AckOnItsOwn { get; private set; }
+
+    public void AckAlone(double ackP50, double rawP50) => AckOnItsOwn = (ackP50, rawP50);
+
     public List<ScaleRow> ScaleRows { get; } = [];
 
     public List<TransactionRow> TransactionRows { get; } = [];
@@ -67,6 +72,12 @@ public sealed class Report(bool quick, string appCommand)
         {
             b.AppendLine();
             b.AppendLine(Inv, $"Sustained, 16 senders: acknowledged {acknowledged:F0}/s, answered {answered:F0}/s: answered / acknowledged = **{answered / acknowledged:F2}**.");
+        }
+
+        if (AckOnItsOwn is var (ackP50, rawP50))
+        {
+            b.AppendLine();
+            b.AppendLine(Inv, $"Ack at 1 sender, one at a time: p50 {ackP50:F1} ms against {rawP50:F1} ms for its storage work done raw: **{ackP50 - rawP50:F1} ms** over it.");
         }
 
         b.AppendLine();
@@ -122,6 +133,7 @@ public sealed class Report(bool quick, string appCommand)
                 TotalSeconds,
                 Rows,
                 Ratios = Ratios.ToDictionary(kv => kv.Key.ToString(Inv), kv => new { kv.Value.VersusFloor, kv.Value.VersusShaped, kv.Value.VersusCeiling }),
+                AckOnItsOwn = AckOnItsOwn is var (a, r) ? new { AckP50 = a, RawP50 = r } : null,
                 CpuPerMessage = CpuPerMessage.ToDictionary(kv => kv.Key.ToString(Inv), kv => new { kv.Value.AppCpuMs, kv.Value.AzuriteCpuMs }),
                 ScaleRows,
                 Transactions = TransactionRows.Select(t => new { t.Scenario, t.Divisor, PerMessage = t.Total, t.Counts }),

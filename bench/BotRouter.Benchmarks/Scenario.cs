@@ -35,7 +35,10 @@ public sealed class Scenario(HttpClient http, string appBaseUrl, string accountI
     }
 
     /// <summary>Posts and waits for the first reply to that chat's number (fresh chats only); the latency is post start → reply seen by the fake.</summary>
-    public async Task<double> RoundTripAsync(Chat chat, string text, TimeSpan timeout)
+    public async Task<double> RoundTripAsync(Chat chat, string text, TimeSpan timeout) => (await RoundTripTimedAsync(chat, text, timeout)).Reply;
+
+    /// <summary>As <see cref="RoundTripAsync"/>, with the time to the webhook's 200 as well (ms from post start).</summary>
+    public async Task<(double Ack, double Reply)> RoundTripTimedAsync(Chat chat, string text, TimeSpan timeout)
     {
         var reply = router.ReplyTo(chat.Number);
         var start = Stopwatch.GetTimestamp();
@@ -44,8 +47,9 @@ public sealed class Scenario(HttpClient http, string appBaseUrl, string accountI
             throw new HttpRequestException("webhook refused");
         }
 
+        var ack = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         var at = await reply.WaitAsync(timeout);
-        return Stopwatch.GetElapsedTime(start, at).TotalMilliseconds;
+        return (ack, Stopwatch.GetElapsedTime(start, at).TotalMilliseconds);
     }
 
     public async Task<double> HandOverAsync(Chat chat, TimeSpan timeout)
