@@ -411,4 +411,57 @@ public class ChatProcessorTests
         await ProcessAsync();
         Assert.Equal(attempts + 1, router.Sent.Count); // the next reply, without a report, goes out
     }
+
+    /// <summary>
+    /// A bot that does I/O (HoldBeforeDeciding, as for the REST and LLM bots) is slow on the second of two messages.
+    /// The first message's reply, already accepted by the router, is recorded before the bot is asked again, so a
+    /// crash while the bot thinks leaves nothing in the outbox to send twice.
+    /// </summary>
+    [Fact]
+    public async Task With_a_bot_that_does_io_what_was_sent_is_recorded_before_the_bot_is_asked_again()
+    {
+        options.HoldBeforeDeciding = true;
+        var bot = new SecondTurnWaits(new FlowsBot(new FlowBot(FlowSetValidator.LoadDefault())));
+        var turns = new ChatTurns(bot, Kit.TestRouter.Requests(), new GuidIdSource(), ConversationRules.Default);
+        var slowBotProcessor = new ChatProcessor(store, signals, router, turns, gate, breaker, Options.Create(options), time, NullLogger<ChatProcessor>.Instance);
+        await ArriveAsync("hello");
+        await ArriveAsync("1");
+
+        var run = slowBotProcessor.ProcessAsync(Chat, false, null, Ct);
+        await bot.SecondTurnAsked.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Single(RepliesSent()); // the first message's reply went out
+        var (inbox, outbox, held) = store.Peek(Chat);
+        Assert.Empty(outbox); // and is recorded as done while the bot is still thinking
+        Assert.True(held);
+        Assert.Single(inbox); // the second message is still to be handled
+
+        bot.Release.SetResult();
+        await run;
+        Assert.Equal(2, RepliesSent().Count);
+        Assert.False(store.Peek(Chat).Held);
+    }
+
+    /// <summary>Answers as the inner bot does; its second turn waits until the test releases it.</summary>
+    private sealed class SecondTurnWaits(IBot inner) : IBot
+    {
+        private int asked;
+
+        public TaskCompletionSource SecondTurnAsked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public FlowSet? Flows => inner.Flows;
+
+        public async Task<BotAnswer> AnswerAsync(BotInput input, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref asked) == 2)
+            {
+                SecondTurnAsked.SetResult();
+                await Release.Task.WaitAsync(cancellationToken);
+            }
+
+            return await inner.AnswerAsync(input, cancellationToken);
+        }
+    }
 }

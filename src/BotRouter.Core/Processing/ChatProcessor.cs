@@ -129,7 +129,9 @@ public sealed partial class ChatProcessor(
                         break;
                     }
 
-                    if (p.options.Value.HoldBeforeDeciding && !holding)
+                    // A bot that does I/O may take seconds: take the chat before asking it, and record the calls the
+                    // previous turn sent first, so a crash during the bot's turn resends none of them.
+                    if (p.options.Value.HoldBeforeDeciding && (!holding || done.Count > 0))
                     {
                         await CommitAsync(state, null, [], release: false);
                     }
