@@ -49,19 +49,10 @@ public sealed class ConversationLifeScenarioTests(AzuriteFixture azurite) : IAsy
         }
     }
 
-    private async Task Say(string chatId, string text)
-    {
-        var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, text));
-        Assert.True(answer.Status == 200, answer.Body);
-        await app.DrainAsync(chatId);
-    }
+    private Task Say(string chatId, string text) => app.SayAsync(chatId, app.Webhook(chatId, text));
 
-    private async Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<BotRouter.Functions.Http.AcceptedWithSignal>> call, string chatId, string? body = null)
-    {
-        var answer = await app.ExecuteAsync(r => call(app.Function<ChatOperations>(), r), body);
-        Assert.Equal(202, answer.Status);
-        await app.DrainAsync(chatId);
-    }
+    private Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<BotRouter.Functions.Http.AcceptedWithSignal>> call, string chatId, string? body = null) =>
+        app.OperateAsync(call, chatId, body);
 
     /// <summary>What the router got for the chat, in order: "reply: text", "enable", "disable", "position", "reset".</summary>
     private List<string> Calls(string chatId) =>

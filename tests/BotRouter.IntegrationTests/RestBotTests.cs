@@ -32,19 +32,10 @@ public sealed class RestBotTests(AzuriteFixture azurite) : IAsyncLifetime
         await bot.DisposeAsync();
     }
 
-    private async Task Say(string chatId, string text, string channel = "WhatsApp")
-    {
-        var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, text, channel: channel));
-        Assert.True(answer.Status == 200, answer.Body);
-        await app.DrainAsync(chatId);
-    }
+    private Task Say(string chatId, string text, string channel = "WhatsApp") => app.SayAsync(chatId, app.Webhook(chatId, text, channel: channel));
 
-    private async Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<BotRouter.Functions.Http.AcceptedWithSignal>> call, string chatId, string? body = null)
-    {
-        var answer = await app.ExecuteAsync(r => call(app.Function<ChatOperations>(), r), body);
-        Assert.Equal(202, answer.Status);
-        await app.DrainAsync(chatId);
-    }
+    private Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<BotRouter.Functions.Http.AcceptedWithSignal>> call, string chatId, string? body = null) =>
+        app.OperateAsync(call, chatId, body);
 
     private List<RecordedCall> CallsFor(string chatId) =>
         app.Router.Calls.Where(c => c.Status == 200 && (c.Body.Contains(chatId, StringComparison.Ordinal) || c.Path.Contains(chatId, StringComparison.Ordinal) || c.Body.Contains("+31612345678", StringComparison.Ordinal))).ToList();

@@ -19,19 +19,10 @@ public sealed class RoutingScenarioTests(AzuriteFixture azurite) : IAsyncLifetim
 
     public ValueTask DisposeAsync() => app.DisposeAsync();
 
-    private async Task Say(string chatId, string text, string? reference = null)
-    {
-        var answer = await app.ExecuteAsync(r => app.Function<Webhook>().Run(r, CancellationToken.None), app.Webhook(chatId, text, reference));
-        Assert.True(answer.Status == 200, answer.Body);
-        await app.DrainAsync(chatId);
-    }
+    private Task Say(string chatId, string text, string? reference = null) => app.SayAsync(chatId, app.Webhook(chatId, text, reference));
 
-    private async Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<BotRouter.Functions.Http.AcceptedWithSignal>> call, string chatId, string? body = null, int expected = 202)
-    {
-        var answer = await app.ExecuteAsync(r => call(app.Function<ChatOperations>(), r), body);
-        Assert.Equal(expected, answer.Status);
-        await app.DrainAsync(chatId);
-    }
+    private Task Operator(Func<ChatOperations, Microsoft.AspNetCore.Http.HttpRequest, Task<BotRouter.Functions.Http.AcceptedWithSignal>> call, string chatId, string? body = null, int expected = 202) =>
+        app.OperateAsync(call, chatId, body, expected);
 
     private List<RecordedCall> CallsFor(string chatId, string customer = "+31612345678") =>
         app.Router.Calls.Where(c => c.Status == 200 && (c.Body.Contains(chatId, StringComparison.Ordinal) || c.Path.Contains(chatId, StringComparison.Ordinal) || c.Body.Contains(customer, StringComparison.Ordinal))).ToList();

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using BotRouter.Azure;
 using BotRouter.Core.Processing;
 using BotRouter.Functions.Http;
+using Triggers = BotRouter.Functions.Triggers;
 using BotRouter.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -149,6 +150,22 @@ public sealed class AppHarness : IAsyncDisposable
         }
         var text = Encoding.UTF8.GetString(output.ToArray());
         return new HttpAnswer(context.Response.StatusCode, context.Response.ContentType, text);
+    }
+
+    /// <summary>Posts a webhook body to the webhook function, expects 200, then processes the chat as the queue trigger would.</summary>
+    public async Task SayAsync(string chatId, string webhookBody)
+    {
+        var answer = await ExecuteAsync(r => Function<Triggers.Webhook>().Run(r, CancellationToken.None), webhookBody);
+        Assert.True(answer.Status == 200, answer.Body);
+        await DrainAsync(chatId);
+    }
+
+    /// <summary>Calls an operator route, expects <paramref name="expected"/>, then processes the chat as the queue trigger would.</summary>
+    public async Task OperateAsync(Func<Triggers.ChatOperations, HttpRequest, Task<AcceptedWithSignal>> call, string chatId, string? body = null, int expected = 202)
+    {
+        var answer = await ExecuteAsync(r => call(Function<Triggers.ChatOperations>(), r), body);
+        Assert.Equal(expected, answer.Status);
+        await DrainAsync(chatId);
     }
 
     /// <summary>Lets the queue-triggered processors run until the chat has nothing left to do, as the queue trigger would.</summary>
