@@ -174,6 +174,8 @@ foreach (var c in sustainedOnly ? [] : levels)
         var alone = new double[ackAloneCount];
         var aloneRun = await Load.RunAsync(1, ackAloneCount, async i =>
         {
+            // The reply reaches the fake before the processor's last commit and the queue delete: let them finish.
+            await Task.Delay(TimeSpan.FromMilliseconds(30));
             alone[i] = (await scenario.RoundTripTimedAsync(Scenario.NewChat(), "hi", replyTimeout)).Ack;
             return true;
         });
@@ -267,6 +269,32 @@ await app.DisposeAsync();
 if (sustainedOnly)
 {
     return 0;
+}
+
+// ---- Phase 1b: the ack on its own at 16 and 64 senders ----
+// The same app with its queue-triggered processor disabled (AzureWebJobs.ChatProcessor.Disabled, as on Azure), so
+// no processing shares Azurite or the cores with the webhook, as with the floors. Its signals are cleared after.
+{
+    var ackOnlyUrl = $"http://127.0.0.1:{FreePorts.Next()}";
+    var environment = AppEnvironment(Connection(ports), ackOnlyUrl);
+    environment["AzureWebJobs__ChatProcessor__Disabled"] = "true"; // the run command starts under bash, which drops names with dots
+    var ackOnly = await AppProcess.StartAsync(appCommand, root, environment, ackOnlyUrl, Path.Combine(output, "app-ack-only.log"), http);
+    var ackOnlyScenario = new Scenario(http, ackOnlyUrl, accountId, router);
+    await Load.RunAsync(16, warmUp, _ => ackOnlyScenario.PostAsync(Scenario.NewChat(), "hi"));
+    foreach (var c in levels.Where(l => l > 1))
+    {
+        // The floor again, next to it: Azurite's tables have grown since phase 1.
+        var shaped = await Load.RunAsync(c, ackCount[c], _ => AckShapedFloor());
+        await floorQueue.ClearMessagesAsync();
+        var run = await Load.RunAsync(c, ackCount[c], _ => ackOnlyScenario.PostAsync(Scenario.NewChat(), "hi"));
+        report.Add("ack", "raw table batch (2 rows) + queue put, again before the next row", c, shaped);
+        report.Add("ack", "POST /api/webhook → 200, processing off (ChatProcessor disabled)", c, run);
+        report.AckOnly(c, run.Throughput / shaped.Throughput);
+        Say($"c={c}: ack with processing off {run.Throughput:F0}/s p50 {run.P50:F1} ms against raw batch+put {shaped.Throughput:F0}/s: {run.Throughput / shaped.Throughput:F2}");
+    }
+
+    await ackOnly.DisposeAsync();
+    await new QueueClient(Connection(ports), "inbound").ClearMessagesAsync();
 }
 
 // ---- Phase 2: storage transactions, app pointed at the counting proxy ----

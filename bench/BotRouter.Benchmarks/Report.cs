@@ -35,6 +35,11 @@ public sealed class Report(bool quick, string appCommand)
 
     public void AckAlone(double ackP50, double rawP50) => AckOnItsOwn = (ackP50, rawP50);
 
+    /// <summary>Ack throughput with the processor disabled, over the raw table batch + queue put, by senders.</summary>
+    public Dictionary<int, double> AckOnlyRatios { get; } = [];
+
+    public void AckOnly(int concurrency, double versusShaped) => AckOnlyRatios[concurrency] = versusShaped;
+
     public List<ScaleRow> ScaleRows { get; } = [];
 
     public List<TransactionRow> TransactionRows { get; } = [];
@@ -81,12 +86,13 @@ public sealed class Report(bool quick, string appCommand)
         }
 
         b.AppendLine();
-        b.AppendLine("| senders | ack / raw enqueue | ack / raw batch+put | ack / bare Kestrel | CPU ms per message, app | CPU ms per message, Azurite |");
-        b.AppendLine("|--:|--:|--:|--:|--:|--:|");
+        b.AppendLine("| senders | ack / raw enqueue | ack / raw batch+put | ack, processing off / raw batch+put | ack / bare Kestrel | CPU ms per message, app | CPU ms per message, Azurite |");
+        b.AppendLine("|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var (c, (floor, shaped, ceiling)) in Ratios)
         {
             var (appCpu, azuriteCpu) = CpuPerMessage.GetValueOrDefault(c);
-            b.AppendLine(Inv, $"| {c} | {floor:F2} | {shaped:F2} | {ceiling:F3} | {appCpu:F1} | {azuriteCpu:F1} |");
+            var alone = AckOnlyRatios.TryGetValue(c, out var r) ? r.ToString("F2", Inv) : "";
+            b.AppendLine(Inv, $"| {c} | {floor:F2} | {shaped:F2} | {alone} | {ceiling:F3} | {appCpu:F1} | {azuriteCpu:F1} |");
         }
 
         b.AppendLine();
@@ -133,6 +139,7 @@ public sealed class Report(bool quick, string appCommand)
                 TotalSeconds,
                 Rows,
                 Ratios = Ratios.ToDictionary(kv => kv.Key.ToString(Inv), kv => new { kv.Value.VersusFloor, kv.Value.VersusShaped, kv.Value.VersusCeiling }),
+                AckOnlyRatios = AckOnlyRatios.ToDictionary(kv => kv.Key.ToString(Inv), kv => kv.Value),
                 AckOnItsOwn = AckOnItsOwn is var (a, r) ? new { AckP50 = a, RawP50 = r } : null,
                 CpuPerMessage = CpuPerMessage.ToDictionary(kv => kv.Key.ToString(Inv), kv => new { kv.Value.AppCpuMs, kv.Value.AzuriteCpuMs }),
                 ScaleRows,

@@ -48,6 +48,7 @@ internal sealed class HostHarness : IAsyncDisposable
     /// <param name="hostJson">Changes the test worker's host.json: the app is then run from a copy of its build output.</param>
     /// <param name="outboxQueue">The queue the Enqueue functions write to (default: the work queue).</param>
     /// <param name="hostStorage">The host's AzureWebJobsStorage if not Azurite's own (e.g. through a proxy); the test's clients stay direct.</param>
+    /// <param name="settings">More app settings for the host and the worker.</param>
     public static async Task<HostHarness> StartAsync(
         AzuriteFixture azurite,
         CancellationToken cancellationToken,
@@ -55,7 +56,8 @@ internal sealed class HostHarness : IAsyncDisposable
         Action<JsonObject>? hostJson = null,
         bool enableQueueTriggers = true,
         string? outboxQueue = null,
-        string? hostStorage = null)
+        string? hostStorage = null,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var prefix = "t" + Guid.NewGuid().ToString("N")[..12];
         var appDirectory = hostJson is null ? AzuriteFixture.TestWorkerDirectory : CopyApp(prefix, hostJson);
@@ -81,6 +83,10 @@ internal sealed class HostHarness : IAsyncDisposable
         options.Environment["MetadataQueue"] = prefix + "-metadata";
         outboxQueue ??= prefix + "-work";
         options.Environment["OutboxQueue"] = outboxQueue;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            options.Environment[key] = value;
+        }
 
         var host = new LocalFunctionsHost(options);
         try

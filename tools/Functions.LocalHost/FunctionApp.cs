@@ -51,6 +51,16 @@ internal sealed class FunctionApp
 
     public string? GetSetting(string name) => Settings.TryGetValue(name, out var value) ? value : null;
 
+    /// <summary>
+    /// The app setting <c>AzureWebJobs.&lt;name&gt;.Disabled</c> (or <c>AzureWebJobs__&lt;name&gt;__Disabled</c>, the form an
+    /// environment variable can take) is <c>true</c> or <c>1</c>: the host does not run the function's trigger,
+    /// as the Functions host does.
+    /// </summary>
+    public bool IsDisabled(string functionName) =>
+        new[] { $"AzureWebJobs.{functionName}.Disabled", $"AzureWebJobs__{functionName}__Disabled" }
+            .Select(GetSetting)
+            .Any(v => v is not null && (v.Trim() == "1" || (bool.TryParse(v.Trim(), out var disabled) && disabled)));
+
     public static FunctionApp Load(string directory, IDictionary<string, string> explicitSettings)
     {
         directory = Path.GetFullPath(directory);

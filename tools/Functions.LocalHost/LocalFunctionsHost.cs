@@ -121,7 +121,19 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         var watcher = new QueueWatcher();
         var outputs = new OutputBindings(queues, QueueOptions, watcher, loggerFactory.CreateLogger("Functions.LocalHost.Outputs"));
         this.frontEnd = new HttpTriggerFrontEnd(this.supervisor, outputs, FunctionTimeout, OnInvocationCompleted, loggerFactory.CreateLogger("Functions.LocalHost.Http"));
-        httpApp = BuildHttpServer(this.frontEnd, this.app, out var routes);
+        var enabled = new List<FunctionDescriptor>();
+        foreach (var function in Functions)
+        {
+            if (this.app.IsDisabled(function.Name))
+            {
+                Log.FunctionDisabled(logger, function.Name);
+                continue;
+            }
+
+            enabled.Add(function);
+        }
+
+        httpApp = BuildHttpServer(this.frontEnd, this.app, enabled, out var routes);
         await httpApp.StartAsync(cancellationToken);
         HttpBaseAddress = new Uri(GetAddress(httpApp) + "/");
 
@@ -135,7 +147,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
             Log.AuthNotEnforced(logger);
         }
 
-        foreach (var function in Functions)
+        foreach (var function in enabled)
         {
             if (function.Trigger is { } trigger && string.Equals(trigger.Type, "queueTrigger", StringComparison.OrdinalIgnoreCase))
             {
@@ -198,7 +210,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         return app;
     }
 
-    private WebApplication BuildHttpServer(HttpTriggerFrontEnd frontEnd, FunctionApp app, out IReadOnlyList<string> routes)
+    private WebApplication BuildHttpServer(HttpTriggerFrontEnd frontEnd, FunctionApp app, IReadOnlyList<FunctionDescriptor> functions, out IReadOnlyList<string> routes)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(loggerFactory);
@@ -215,7 +227,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         builder.Services.AddRouting();
         var web = builder.Build();
         web.UseRouting();
-        routes = frontEnd.MapRoutes(web, Functions, app.RoutePrefix);
+        routes = frontEnd.MapRoutes(web, functions, app.RoutePrefix);
 
         // A plain handler in the same server: the baseline when measuring the host's overhead.
         web.MapGet("/admin/host/status", (RequestDelegate)(context => context.Response.WriteAsJsonAsync(new HostStatus(

@@ -83,6 +83,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "authLevel is not enforced by the local host: every HTTP function is anonymous here")]
     public static partial void AuthNotEnforced(ILogger logger);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Function}: disabled by the app setting AzureWebJobs.{Function}.Disabled; its trigger does not run")]
+    public static partial void FunctionDisabled(ILogger logger, string function);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "{Function}: listening on queue '{Queue}'")]
     public static partial void QueueListening(ILogger logger, string function, string queue);
 
