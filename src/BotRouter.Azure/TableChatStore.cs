@@ -362,7 +362,7 @@ public sealed partial class TableChatStore(TableServiceClient tables, BlobServic
         }
         catch (Exception e) when (e is RequestFailedException or HttpRequestException or IOException or OperationCanceledException or AggregateException)
         {
-            LogStateBlobLeft(chatId, name, e.Message);
+            LogBlobLeft(chatId, name, e.Message);
         }
     }
 
@@ -486,7 +486,7 @@ public sealed partial class TableChatStore(TableServiceClient tables, BlobServic
     private partial void LogStateStored(ChatId chatId, int characters, string blob);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Chat {ChatId}: could not delete the blob {Blob} no row points to any more ({Reason}); it is left behind")]
-    private partial void LogStateBlobLeft(ChatId chatId, string blob, string reason);
+    private partial void LogBlobLeft(ChatId chatId, string blob, string reason);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Chat {ChatId}: the bot state blob {Blob} is missing; the bot starts afresh")]
     private partial void LogStateBlobLost(string chatId, string blob);

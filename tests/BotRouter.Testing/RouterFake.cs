@@ -35,7 +35,6 @@ public sealed class RouterFake : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> refusals = new();
     private readonly object randomLock = new();
     private readonly ConcurrentDictionary<string, long> injected = new();
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> firstReply = new();
     private readonly ConcurrentDictionary<(string, int), TaskCompletionSource<long>> nthReply = new();
     private readonly ConcurrentDictionary<string, int> replyCounts = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> firstMutation = new();
@@ -160,7 +159,7 @@ public sealed class RouterFake : IAsyncDisposable
     }
 
     /// <summary>Completes with the <see cref="Stopwatch"/> timestamp of the first reply accepted for this customer number.</summary>
-    public Task<long> ReplyTo(string customerNumber) => firstReply.GetOrAdd(customerNumber, _ => NewSource()).Task;
+    public Task<long> ReplyTo(string customerNumber) => ReplyTo(customerNumber, 0);
 
     /// <summary>Completes with the timestamp of the <paramref name="index"/>-th (from 0) reply accepted for this customer number.</summary>
     public Task<long> ReplyTo(string customerNumber, int index) => nthReply.GetOrAdd((customerNumber, index), _ => NewSource()).Task;
@@ -289,7 +288,6 @@ public sealed class RouterFake : IAsyncDisposable
                     Delivered.Enqueue(new Delivery(n, "reply", to, msg?["body"]?["content"]?.ToString() ?? string.Empty, reference));
                     var count = replyCounts.AddOrUpdate(to, 1, (_, c) => c + 1);
                     nthReply.GetOrAdd((to, count - 1), _ => NewSource()).TrySetResult(now);
-                    firstReply.GetOrAdd(to, _ => NewSource()).TrySetResult(now);
                     Report(to, reference);
                 }
 
